@@ -1,0 +1,459 @@
+#include "config/experiment.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "pulab/error.hpp"
+
+namespace pulab {
+namespace fs = std::filesystem;
+
+const Schema& top_level_schema() {
+  static const Schema schema{
+      param::text("name", "experiment", "experiment name; also the default output folder results/<name>"),
+      param::text("output_dir", "", "where results go (default results/<name>), relative to the working folder"),
+      param::text("data_dir", "", "where data sets live (default $PULAB_DATA, else ./data)"),
+      param::text("run_id", "", "folder name of this run inside output_dir (default: from the sweep values, or 'run')"),
+  };
+  return schema;
+}
+
+const Schema& train_schema() {
+  static const Schema schema{
+      param::integer("epochs", 100, "passes over P u U").at_least(1),
+      param::integer("batch_size", 250, "mini-batch size over P u U (Algorithm 1)").at_least(1),
+      param::real("lr", 1e-4, "initial learning rate of Adam").range(0, 10),
+      param::real("weight_decay", 5e-4, "L2 weight decay (Adam's coupled form, as torch.optim.Adam)").range(0, 10),
+      param::real("adam_beta1", 0.9, "Adam beta1").range(0, 1),
+      param::real("adam_beta2", 0.999, "Adam beta2").range(0, 1),
+      param::text("lr_schedule", "linear", "learning-rate decay over all iterations")
+          .one_of({"constant", "linear", "cosine"}),
+      param::real("lr_final_factor", 0.1, "final learning rate as a fraction of lr").range(0, 1),
+      param::integer("seed", 0, "seed of the split, the initialisation and the batches").at_least(0),
+      param::integer("threads", 0, "intra-op threads (0 = all cores, split between parallel runs)").at_least(0),
+      param::text("device", "cpu", "cpu or cuda").one_of({"cpu", "cuda"}),
+      param::integer("eval_batch_size", 10000, "batch size of evaluation passes").at_least(1),
+  };
+  return schema;
+}
+
+const Schema& split_schema() {
+  static const Schema schema{
+      param::integers("positive_classes", {}, "classes that form the positive class (empty = the data set's default)"),
+      param::integer("n_labeled", 1000, "number of labeled positives n_p").at_least(1),
+      param::integer("n_validation", 500, "validation instances taken from the training set").at_least(0),
+      param::text("scenario", "single", "single: U excludes the labeled positives; case_control: U is the whole pool")
+          .one_of({"single", "case_control"}),
+      param::real("prior", -1.0, "class prior pi given to the methods; negative = the true prior of U").range(-1, 1),
+  };
+  return schema;
+}
+
+namespace {
+
+std::vector<std::string> keys_of(const Schema& schema) {
+  std::vector<std::string> keys;
+  for (const auto& s : schema.specs()) keys.push_back(s.key);
+  return keys;
+}
+
+std::string did_you_mean(const std::string& key, const std::vector<std::string>& candidates) {
+  std::string m = closest_match(key, candidates);
+  return m.empty() ? "" : " (did you mean '" + m + "'?)";
+}
+
+double as_number(const ConfigNode& n) {
+  if (auto* i = std::get_if<std::int64_t>(&n.value)) return double(*i);
+  return std::get<double>(n.value);
+}
+
+bool is_number(const ConfigNode& n) {
+  return std::holds_alternative<std::int64_t>(n.value) || std::holds_alternative<double>(n.value);
+}
+
+void check_range(const ConfigNode& n, const ParamSpec& spec, const std::string& where) {
+  const double v = as_number(n);
+  if (!std::isfinite(v)) throw ConfigError(n.loc.str() + ": " + where + " must be a finite number");
+  if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max)) {
+    std::ostringstream msg;
+    msg << n.loc.str() << ": " << where << " = " << n.to_toml_value() << " is out of range";
+    if (spec.min && spec.max) {
+      msg << " [" << *spec.min << ", " << *spec.max << "]";
+    } else if (spec.min) {
+      msg << " (must be >= " << *spec.min << ")";
+    } else {
+      msg << " (must be <= " << *spec.max << ")";
+    }
+    throw ConfigError(msg.str());
+  }
+}
+
+[[noreturn]] void type_error(const ConfigNode& n, const ParamSpec& spec, const std::string& where) {
+  throw ConfigError(n.loc.str() + ": " + where + " must be a " + to_string(spec.type) + ", not a " + n.type_name() +
+                    " (" + n.to_toml_value() + ")");
+}
+
+ParamValue convert_value(const ConfigNode& n, const ParamSpec& spec, const std::string& where) {
+  switch (spec.type) {
+    case ParamType::Bool:
+      if (auto* b = std::get_if<bool>(&n.value)) return *b;
+      type_error(n, spec, where);
+    case ParamType::Int:
+      if (auto* i = std::get_if<std::int64_t>(&n.value)) {
+        check_range(n, spec, where);
+        return *i;
+      }
+      type_error(n, spec, where);
+    case ParamType::Float:
+      if (is_number(n)) {
+        check_range(n, spec, where);
+        return as_number(n);
+      }
+      type_error(n, spec, where);
+    case ParamType::String:
+      if (n.is_string()) {
+        if (!spec.choices.empty() &&
+            std::find(spec.choices.begin(), spec.choices.end(), n.as_string()) == spec.choices.end()) {
+          std::string allowed;
+          for (const auto& c : spec.choices) allowed += (allowed.empty() ? "" : ", ") + c;
+          throw ConfigError(n.loc.str() + ": " + where + " = \"" + n.as_string() + "\" is not allowed (one of: " +
+                            allowed + ")" + did_you_mean(n.as_string(), spec.choices));
+        }
+        return n.as_string();
+      }
+      type_error(n, spec, where);
+    case ParamType::IntList:
+    case ParamType::FloatList:
+    case ParamType::StringList: {
+      if (!n.is_array()) type_error(n, spec, where);
+      std::vector<std::int64_t> ints;
+      std::vector<double> reals;
+      std::vector<std::string> texts;
+      for (const auto& item : n.as_array()) {
+        const std::string item_where = where + " element";
+        if (spec.type == ParamType::IntList) {
+          if (!std::holds_alternative<std::int64_t>(item.value)) type_error(item, spec, item_where);
+          check_range(item, spec, item_where);
+          ints.push_back(std::get<std::int64_t>(item.value));
+        } else if (spec.type == ParamType::FloatList) {
+          if (!is_number(item)) type_error(item, spec, item_where);
+          check_range(item, spec, item_where);
+          reals.push_back(as_number(item));
+        } else {
+          if (!item.is_string()) type_error(item, spec, item_where);
+          texts.push_back(item.as_string());
+        }
+      }
+      if (spec.type == ParamType::IntList) return ints;
+      if (spec.type == ParamType::FloatList) return reals;
+      return texts;
+    }
+  }
+  type_error(n, spec, where);
+}
+
+struct ParamToNode {
+  const Location& loc;
+  ConfigNode operator()(bool b) const { return ConfigNode(b, loc); }
+  ConfigNode operator()(std::int64_t i) const { return ConfigNode(i, loc); }
+  ConfigNode operator()(double d) const { return ConfigNode(d, loc); }
+  ConfigNode operator()(const std::string& s) const { return ConfigNode(s, loc); }
+  template <class T>
+  ConfigNode operator()(const std::vector<T>& v) const {
+    ConfigNode::Array a;
+    for (const auto& x : v) a.push_back((*this)(x));
+    return ConfigNode(std::move(a), loc);
+  }
+};
+
+ConfigNode to_node(const ParamValue& v, const Location& loc) { return std::visit(ParamToNode{loc}, v); }
+
+ConfigNode params_to_node(const Params& params, const std::string& name) {
+  ConfigNode table = ConfigNode::table();
+  if (!name.empty()) table.as_table().emplace("name", ConfigNode(name, {}));
+  for (const auto& [k, v] : params.values()) table.as_table().emplace(k, to_node(v, {}));
+  return table;
+}
+
+const ConfigNode& require_table(const ConfigNode& root, const std::string& key) {
+  const ConfigNode* n = root.find(key);
+  if (!n) throw ConfigError(root.loc.str() + ": the experiment has no [" + key + "] table");
+  if (!n->is_table()) throw ConfigError(n->loc.str() + ": '" + key + "' must be a table, not a " + n->type_name());
+  return *n;
+}
+
+template <class Interface>
+ComponentConfig resolve_component(const ConfigNode& table, const std::string& table_name,
+                                  const Registry<Interface>& registry, const std::string& fixed_name = "",
+                                  const std::vector<std::string>& ignored_keys = {}) {
+  std::string name = fixed_name;
+  Location name_loc = table.loc;
+  if (name.empty()) {
+    const ConfigNode* n = table.find("name");
+    if (!n) {
+      std::string available;
+      for (const auto& c : registry.names()) available += (available.empty() ? "" : ", ") + c;
+      throw ConfigError(table.loc.str() + ": [" + table_name + "] needs a 'name' (available " + kind_name<Interface>() +
+                        "s: " + available + ")");
+    }
+    if (!n->is_string()) throw ConfigError(n->loc.str() + ": " + table_name + ".name must be a string");
+    name = n->as_string();
+    name_loc = n->loc;
+  }
+  const auto* component = registry.find(name);
+  if (!component) {
+    std::string available;
+    for (const auto& c : registry.names()) available += (available.empty() ? "" : ", ") + c;
+    throw ConfigError(name_loc.str() + ": unknown " + kind_name<Interface>() + " '" + name + "'" +
+                      did_you_mean(name, registry.names()) + "; loaded " + kind_name<Interface>() +
+                      "s: " + (available.empty() ? "none" : available) +
+                      " (see `pulab plugins`; --plugin-dir adds plugin folders)");
+  }
+  std::vector<std::string> ignored = ignored_keys;
+  if (fixed_name.empty()) ignored.push_back("name");
+  return {name, check_against_schema(table, component->schema, table_name + " (" + name + ")", ignored)};
+}
+
+std::string label_value(const ConfigNode& n) {
+  if (n.is_string()) return n.as_string();
+  std::string s = n.to_toml_value();
+  return s;
+}
+
+std::string sanitize(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') {
+      out += c;
+    } else if (c == '/' || c == ' ' || c == ',') {
+      out += '_';
+    }
+  }
+  return out.empty() ? "x" : out;
+}
+
+}  // namespace
+
+Params check_against_schema(const ConfigNode& table, const Schema& schema, const std::string& table_name,
+                            const std::vector<std::string>& ignored_keys) {
+  Params params = Params::defaults(schema);
+  for (const auto& [key, node] : table.as_table()) {
+    if (std::find(ignored_keys.begin(), ignored_keys.end(), key) != ignored_keys.end()) continue;
+    const ParamSpec* spec = schema.find(key);
+    if (!spec) {
+      std::vector<std::string> candidates = keys_of(schema);
+      std::string known;
+      for (const auto& k : candidates) known += (known.empty() ? "" : ", ") + k;
+      throw ConfigError(node.loc.str() + ": unknown key '" + key + "' in [" + table_name + "]" +
+                        did_you_mean(key, candidates) + (known.empty() ? "; it takes no keys" : "; known keys: " + known));
+    }
+    params.set(key, convert_value(node, *spec, table_name + "." + key));
+  }
+  return params;
+}
+
+std::vector<RunConfig> expand_sweep(const ConfigNode& experiment) {
+  ConfigNode base = experiment;
+  std::vector<std::pair<std::string, std::vector<ConfigNode>>> axes;  // key, values
+  if (ConfigNode* sweep = base.find("sweep")) {
+    if (!sweep->is_table()) throw ConfigError(sweep->loc.str() + ": [sweep] must be a table");
+    auto add_axis = [&](const std::string& key, const ConfigNode& values) {
+      if (!values.is_array() || values.as_array().empty()) {
+        throw ConfigError(values.loc.str() + ": sweep." + key + " must be a non-empty array of values");
+      }
+      axes.emplace_back(key, values.as_array());
+    };
+    if (const ConfigNode* compose = sweep->find("compose")) add_axis("compose", *compose);
+    for (const auto& [key, values] : sweep->as_table()) {
+      if (key == "compose") continue;
+      if (key.find('.') == std::string::npos) {
+        throw ConfigError(values.loc.str() + ": sweep key '" + key +
+                          "' must be a dotted key such as \"train.seed\" (or 'compose' for files)");
+      }
+      add_axis(key, values);
+    }
+    base.as_table().erase("sweep");
+  }
+
+  // Labels: the last part of the key, unless two axes share it.
+  std::vector<std::string> label_keys;
+  for (const auto& [key, values] : axes) {
+    label_keys.push_back(key == "compose" ? "" : key.substr(key.rfind('.') + 1));
+  }
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    for (std::size_t j = 0; j < axes.size(); ++j) {
+      if (i != j && !label_keys[i].empty() && label_keys[i] == label_keys[j]) label_keys[i] = axes[i].first;
+    }
+  }
+
+  std::size_t total = 1;
+  for (const auto& [key, values] : axes) total *= values.size();
+  std::vector<RunConfig> runs;
+  runs.reserve(total);
+  for (std::size_t index = 0; index < total; ++index) {
+    RunConfig run;
+    run.config = base;
+    std::size_t rest = index;
+    std::vector<std::size_t> pick(axes.size());
+    for (std::size_t a = axes.size(); a-- > 0;) {
+      pick[a] = rest % axes[a].second.size();
+      rest /= axes[a].second.size();
+    }
+    std::string id;
+    for (std::size_t a = 0; a < axes.size(); ++a) {
+      const auto& [key, values] = axes[a];
+      const ConfigNode& v = values[pick[a]];
+      std::string label;
+      if (key == "compose") {
+        if (!v.is_string()) throw ConfigError(v.loc.str() + ": sweep.compose entries must be file names");
+        fs::path file = fs::path(v.loc.file).parent_path() / v.as_string();
+        if (!fs::exists(file)) throw ConfigError(v.loc.str() + ": composed file '" + file.string() + "' does not exist");
+        merge_into(run.config, load_experiment_file(file));
+        label = fs::path(v.as_string()).stem().string();
+        run.sweep_values.emplace_back("compose", label);
+      } else {
+        set_path(run.config, key, v);
+        label = label_keys[a] + "-" + label_value(v);
+        run.sweep_values.emplace_back(key, label_value(v));
+      }
+      id += (id.empty() ? "" : "_") + sanitize(label);
+    }
+    run.run_id = id.empty() ? "run" : id;
+    if (const ConfigNode* fixed = run.config.find("run_id"); fixed && fixed->is_string() && !fixed->as_string().empty()) {
+      if (total > 1) throw ConfigError(fixed->loc.str() + ": run_id cannot be set in an experiment with a [sweep]");
+      run.run_id = sanitize(fixed->as_string());
+    }
+    runs.push_back(std::move(run));
+  }
+  std::set<std::string> ids;
+  for (const auto& r : runs) {
+    if (!ids.insert(r.run_id).second) {
+      throw ConfigError(experiment.loc.str() + ": two runs of the sweep share the id '" + r.run_id + "'");
+    }
+  }
+  return runs;
+}
+
+RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
+  const ConfigNode& root = run.config;
+  static const std::vector<std::string> host_tables{"dataset", "labeling", "model", "risk", "weighting",
+                                                    "regularizer", "split", "train", "sweep"};
+  // Unknown top-level keys and tables.
+  std::vector<std::string> top_keys = keys_of(top_level_schema());
+  std::vector<std::string> allowed = top_keys;
+  allowed.insert(allowed.end(), host_tables.begin(), host_tables.end());
+  ConfigNode top = ConfigNode::table(root.loc);
+  for (const auto& [key, node] : root.as_table()) {
+    if (std::find(host_tables.begin(), host_tables.end(), key) != host_tables.end()) continue;
+    if (std::find(top_keys.begin(), top_keys.end(), key) == top_keys.end()) {
+      throw ConfigError(node.loc.str() + ": unknown top-level key '" + key + "'" + did_you_mean(key, allowed) +
+                        "; known: name, output_dir, data_dir, run_id and the tables dataset, labeling, model, "
+                        "risk, weighting, regularizer.<name>, split, train, sweep");
+    }
+    top.as_table().emplace(key, node);
+  }
+  RunSpec spec;
+  const Params top_params = check_against_schema(top, top_level_schema(), "top level");
+  spec.experiment = top_params.text("name");
+  spec.run_id = run.run_id;
+  spec.sweep_values = run.sweep_values;
+  spec.output_dir = top_params.text("output_dir").empty() ? fs::path("results") / spec.experiment
+                                                           : fs::path(top_params.text("output_dir"));
+  if (!top_params.text("data_dir").empty()) {
+    spec.data_dir = top_params.text("data_dir");
+  } else if (const char* env = std::getenv("PULAB_DATA"); env && *env) {
+    spec.data_dir = env;
+  } else {
+    spec.data_dir = "data";
+  }
+
+  spec.dataset = resolve_component(require_table(root, "dataset"), "dataset", registries.datasets);
+  spec.model = resolve_component(require_table(root, "model"), "model", registries.models);
+  spec.risk = resolve_component(require_table(root, "risk"), "risk", registries.risks);
+  if (const ConfigNode* labeling = root.find("labeling")) {
+    if (!labeling->is_table()) throw ConfigError(labeling->loc.str() + ": 'labeling' must be a table");
+    spec.labeling = resolve_component(*labeling, "labeling", registries.labelings);
+  } else {
+    ConfigNode scar = ConfigNode::table(root.loc);
+    scar.as_table().emplace("name", ConfigNode(std::string("scar"), root.loc));
+    spec.labeling = resolve_component(scar, "labeling", registries.labelings);
+  }
+  if (const ConfigNode* weighting = root.find("weighting")) {
+    if (!weighting->is_table()) throw ConfigError(weighting->loc.str() + ": 'weighting' must be a table");
+    spec.weighting = resolve_component(*weighting, "weighting", registries.weightings);
+  }
+  if (const ConfigNode* regs = root.find("regularizer")) {
+    if (!regs->is_table()) {
+      throw ConfigError(regs->loc.str() + ": 'regularizer' must hold tables such as [regularizer.gradient_penalty]");
+    }
+    for (const auto& [name, table] : regs->as_table()) {
+      if (!table.is_table()) {
+        throw ConfigError(table.loc.str() + ": regularizer." + name + " must be a table ([regularizer." + name + "])");
+      }
+      bool enabled = true;
+      if (const ConfigNode* e = table.find("enabled")) {
+        if (!std::holds_alternative<bool>(e->value)) {
+          throw ConfigError(e->loc.str() + ": regularizer." + name + ".enabled must be a bool");
+        }
+        enabled = std::get<bool>(e->value);
+      }
+      auto component = resolve_component(table, "regularizer." + name, registries.regularizers, name, {"enabled"});
+      if (enabled) spec.regularizers.push_back(std::move(component));
+    }
+  }
+
+  auto host_table = [&](const std::string& key) {
+    if (const ConfigNode* n = root.find(key)) {
+      if (!n->is_table()) throw ConfigError(n->loc.str() + ": '" + key + "' must be a table");
+      return *n;
+    }
+    return ConfigNode::table(root.loc);
+  };
+  const Params train = check_against_schema(host_table("train"), train_schema(), "train");
+  spec.train.epochs = train.integer("epochs");
+  spec.train.batch_size = train.integer("batch_size");
+  spec.train.lr = train.real("lr");
+  spec.train.weight_decay = train.real("weight_decay");
+  spec.train.adam_beta1 = train.real("adam_beta1");
+  spec.train.adam_beta2 = train.real("adam_beta2");
+  spec.train.lr_schedule = train.text("lr_schedule");
+  spec.train.lr_final_factor = train.real("lr_final_factor");
+  spec.train.seed = train.integer("seed");
+  spec.train.threads = train.integer("threads");
+  spec.train.device = train.text("device");
+  spec.train.eval_batch_size = train.integer("eval_batch_size");
+
+  const Params split = check_against_schema(host_table("split"), split_schema(), "split");
+  spec.split.positive_classes = split.integers("positive_classes");
+  spec.split.n_labeled = split.integer("n_labeled");
+  spec.split.n_validation = split.integer("n_validation");
+  spec.split.scenario = split.text("scenario");
+  spec.split.prior = split.real("prior");
+
+  // The operative configuration: every default filled in, no base, no sweep.
+  ConfigNode resolved = params_to_node(top_params, "");
+  resolved.as_table()["name"] = ConfigNode(spec.experiment, {});
+  resolved.as_table()["output_dir"] = ConfigNode(spec.output_dir.string(), {});
+  resolved.as_table()["run_id"] = ConfigNode(spec.run_id, {});
+  resolved.as_table()["dataset"] = params_to_node(spec.dataset.params, spec.dataset.name);
+  resolved.as_table()["labeling"] = params_to_node(spec.labeling.params, spec.labeling.name);
+  resolved.as_table()["model"] = params_to_node(spec.model.params, spec.model.name);
+  resolved.as_table()["risk"] = params_to_node(spec.risk.params, spec.risk.name);
+  if (!spec.weighting.name.empty()) {
+    resolved.as_table()["weighting"] = params_to_node(spec.weighting.params, spec.weighting.name);
+  }
+  if (!spec.regularizers.empty()) {
+    ConfigNode regs = ConfigNode::table();
+    for (const auto& r : spec.regularizers) regs.as_table()[r.name] = params_to_node(r.params, "");
+    resolved.as_table()["regularizer"] = std::move(regs);
+  }
+  resolved.as_table()["train"] = params_to_node(train, "");
+  resolved.as_table()["split"] = params_to_node(split, "");
+  spec.resolved = std::move(resolved);
+  return spec;
+}
+
+}  // namespace pulab

@@ -1,0 +1,93 @@
+#pragma once
+// An experiment file checked against the schemas and turned into typed run specifications.
+//
+// Layout of an experiment (docs/experiment-format.md has every key):
+//   name, output_dir, data_dir, run_id     top-level keys of the host
+//   [dataset] [labeling] [model] [risk] [weighting]   one component each: `name` + its parameters
+//   [regularizer.<name>]                   zero or more regularizers, keyed by component name
+//   [split] [train]                        the host's own tables
+//   [sweep]                                dotted key = [values] ... and compose = [files]
+// No LibTorch here.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config_node.hpp"
+#include "pulab/params.hpp"
+#include "pulab/registry.hpp"
+
+namespace pulab {
+
+struct ComponentConfig {
+  std::string name;
+  Params params;
+};
+
+struct TrainConfig {
+  std::int64_t epochs = 0;
+  std::int64_t batch_size = 0;
+  double lr = 0;
+  double weight_decay = 0;
+  double adam_beta1 = 0.9;
+  double adam_beta2 = 0.999;
+  std::string lr_schedule;  // constant | linear | cosine
+  double lr_final_factor = 0.1;
+  std::int64_t seed = 0;
+  std::int64_t threads = 0;  // 0 = all cores (split between parallel runs)
+  std::string device;
+  std::int64_t eval_batch_size = 0;
+};
+
+struct SplitConfig {
+  std::vector<std::int64_t> positive_classes;  // empty = the data set's default
+  std::int64_t n_labeled = 0;
+  std::int64_t n_validation = 0;
+  std::string scenario;  // single | case_control
+  double prior = -1;     // < 0: the true class prior of the unlabeled data
+};
+
+// One run, fully resolved: every default filled in.
+struct RunSpec {
+  std::string experiment;
+  std::string run_id;
+  std::filesystem::path output_dir;  // the experiment's folder; the run writes output_dir/run_id/
+  std::filesystem::path data_dir;
+  ComponentConfig dataset, labeling, model, risk;
+  ComponentConfig weighting;  // name "" = no weighting (every weight 1)
+  std::vector<ComponentConfig> regularizers;
+  TrainConfig train;
+  SplitConfig split;
+  std::vector<std::pair<std::string, std::string>> sweep_values;  // what this run varies
+  ConfigNode resolved;  // the operative configuration, written next to the results
+
+  std::filesystem::path run_dir() const { return output_dir / run_id; }
+};
+
+// A run of a sweep before it is checked against the schemas.
+struct RunConfig {
+  std::string run_id;
+  std::vector<std::pair<std::string, std::string>> sweep_values;
+  ConfigNode config;  // without [sweep]
+};
+
+// Expands [sweep] into the cartesian product of its axes, in a stable order: `compose` first,
+// then the other keys in name order, the last axis varying fastest. No [sweep]: one run.
+std::vector<RunConfig> expand_sweep(const ConfigNode& experiment);
+
+// Checks a run against the host's and the components' schemas; throws ConfigError naming
+// file:line:column of the offending key or value.
+RunSpec resolve_run(const RunConfig& run, const Registries& registries);
+
+// Host schemas, for `pulab describe` and the docs.
+const Schema& train_schema();
+const Schema& split_schema();
+const Schema& top_level_schema();
+
+// Checks a table against a schema (unknown keys, types, ranges, choices) and fills defaults.
+// `table_name` appears in messages ("[train]").
+Params check_against_schema(const ConfigNode& table, const Schema& schema, const std::string& table_name,
+                            const std::vector<std::string>& ignored_keys = {});
+
+}  // namespace pulab

@@ -1,0 +1,78 @@
+#include "data/pu_split.hpp"
+
+#include <torch/torch.h>
+
+#include "pulab/error.hpp"
+
+namespace pulab {
+
+torch::Tensor binarize(const torch::Tensor& y, const std::vector<std::int64_t>& positive_classes) {
+  auto positive = torch::zeros(y.sizes(), torch::kBool);
+  for (auto c : positive_classes) positive |= (y == c);
+  return positive;
+}
+
+PUData make_pu_split(const LabeledData& data, const SplitConfig& split, LabelingMechanism& labeling,
+                     std::uint64_t seed) {
+  const auto classes = split.positive_classes.empty() ? data.default_positive_classes : split.positive_classes;
+  if (classes.empty()) throw Error("split.positive_classes is empty and the data set names no default");
+  const auto n = data.train.x.size(0);
+  if (split.n_validation >= n) {
+    throw Error("split.n_validation = " + std::to_string(split.n_validation) + " leaves no training data (the set has " +
+                std::to_string(n) + " instances)");
+  }
+  const auto positive = binarize(data.train.y, classes);
+  auto gen = at::detail::createCPUGenerator(seed);
+  const auto perm = torch::randperm(n, gen, torch::kLong);
+  const auto val_idx = perm.slice(0, 0, split.n_validation);
+  const auto pool_idx = perm.slice(0, split.n_validation);
+
+  const auto pool_x = data.train.x.index_select(0, pool_idx);
+  const auto pool_pos = positive.index_select(0, pool_idx);
+  const auto n_pool_pos = pool_pos.sum().item<std::int64_t>();
+  if (split.n_labeled > n_pool_pos) {
+    throw Error("split.n_labeled = " + std::to_string(split.n_labeled) + " but the training pool holds only " +
+                std::to_string(n_pool_pos) + " positives");
+  }
+  auto labeled = labeling.select({pool_x, pool_pos, split.n_labeled, seed + 1}).to(torch::kLong);
+  if (labeled.dim() != 1 || labeled.size(0) != split.n_labeled) {
+    throw Error("the labeling mechanism returned " + std::to_string(labeled.numel()) + " indices, expected " +
+                std::to_string(split.n_labeled));
+  }
+  auto is_labeled = torch::zeros({pool_idx.size(0)}, torch::kBool);
+  is_labeled.index_put_({labeled}, true);
+  if (is_labeled.sum().item<std::int64_t>() != split.n_labeled || !pool_pos.index_select(0, labeled).all().item<bool>()) {
+    throw Error("the labeling mechanism returned repeated indices or negatives");
+  }
+
+  PUData out;
+  out.x_p = pool_x.index_select(0, labeled).contiguous();
+  const auto u_mask = split.scenario == "case_control" ? torch::ones_like(is_labeled) : ~is_labeled;
+  const auto u_idx = u_mask.nonzero().squeeze(1);
+  out.x_u = pool_x.index_select(0, u_idx).contiguous();
+  out.u_positive = pool_pos.index_select(0, u_idx).contiguous();
+  out.x_val = data.train.x.index_select(0, val_idx).contiguous();
+  out.y_val = positive.index_select(0, val_idx).contiguous();
+  // PU-only validation view: each validation positive is labeled with the training set's
+  // labeling rate, so a criterion that sees only (labeled, unlabeled) can select models.
+  const double rate = double(split.n_labeled) / double(n_pool_pos);
+  out.val_labeled = out.y_val & (torch::rand({out.y_val.size(0)}, gen) < rate);
+  out.x_test = data.test.x.contiguous();
+  out.y_test = binarize(data.test.y, classes);
+
+  auto& s = out.stats;
+  s.positive_classes = classes;
+  s.n_labeled = out.x_p.size(0);
+  s.n_unlabeled = out.x_u.size(0);
+  s.n_unlabeled_positive = out.u_positive.sum().item<std::int64_t>();
+  s.n_validation = out.x_val.size(0);
+  s.n_validation_positive = out.y_val.sum().item<std::int64_t>();
+  s.n_validation_labeled = out.val_labeled.sum().item<std::int64_t>();
+  s.n_test = out.x_test.size(0);
+  s.n_test_positive = out.y_test.sum().item<std::int64_t>();
+  s.true_prior = s.n_unlabeled ? double(s.n_unlabeled_positive) / double(s.n_unlabeled) : 0.0;
+  s.prior = split.prior >= 0 ? split.prior : s.true_prior;
+  return out;
+}
+
+}  // namespace pulab

@@ -1,0 +1,64 @@
+#include "engine/checkpoint.hpp"
+
+#include <unistd.h>
+
+#include <torch/torch.h>
+
+#include "engine/results.hpp"
+#include "pulab/error.hpp"
+
+namespace pulab {
+namespace fs = std::filesystem;
+
+void save_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Optimizer& optimizer,
+                     const RunRecord& record, std::int64_t epochs_done) {
+  torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
+  model.save(model_archive);
+  optimizer.save(optimizer_archive);
+  archive.write("model", model_archive);
+  archive.write("optimizer", optimizer_archive);
+  {
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    archive.write("rng", generator.get_state());
+  }
+  archive.write("epochs_done", torch::tensor(epochs_done));
+  archive.write("history", c10::IValue(history_json(record)));
+  fs::create_directories(file.parent_path());
+  const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
+  archive.save_to(tmp.string());
+  fs::rename(tmp, file);
+}
+
+std::int64_t load_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Optimizer& optimizer,
+                             RunRecord& record) {
+  try {
+    torch::serialize::InputArchive archive, model_archive, optimizer_archive;
+    archive.load_from(file.string());
+    archive.read("model", model_archive);
+    model.load(model_archive);
+    archive.read("optimizer", optimizer_archive);
+    optimizer.load(optimizer_archive);
+    torch::Tensor rng, epochs_done;
+    archive.read("rng", rng);
+    archive.read("epochs_done", epochs_done);
+    c10::IValue history;
+    archive.read("history", history);
+    {
+      auto generator = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(rng);
+    }
+    const auto threads = record.threads;
+    const auto device = record.device;
+    record = history_from_json(history.toStringRef());
+    record.threads = threads;
+    record.device = device;
+    return epochs_done.item<std::int64_t>();
+  } catch (const std::exception& e) {
+    throw Error(file.string() + ": cannot resume from this checkpoint (" + std::string(e.what()).substr(0, 300) +
+                "); delete it to start the run again");
+  }
+}
+
+}  // namespace pulab

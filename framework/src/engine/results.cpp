@@ -1,0 +1,228 @@
+#include "engine/results.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <torch/version.h>
+
+#include "pulab/error.hpp"
+#include "pulab/version.hpp"
+
+namespace pulab {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::size_t RunRecord::best_by_val_accuracy() const {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < epochs.size(); ++i)
+    if (epochs[i].val.accuracy > epochs[best].val.accuracy) best = i;
+  return best;
+}
+
+std::size_t RunRecord::best_by_pu_criterion() const {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < epochs.size(); ++i)
+    if (epochs[i].val_pu_auc > epochs[best].val_pu_auc) best = i;
+  return best;
+}
+
+void write_file_atomically(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path().empty() ? fs::path(".") : path.parent_path());
+  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(tmp.string() + ": cannot open for writing");
+    out << text;
+    out.flush();
+    if (!out) {
+      fs::remove(tmp);
+      throw Error(tmp.string() + ": write failed (disk full?)");
+    }
+  }
+  fs::rename(tmp, path);
+}
+
+fs::path result_path(const RunSpec& spec) { return spec.run_dir() / "result.json"; }
+
+bool run_finished(const RunSpec& spec) {
+  std::ifstream in(result_path(spec));
+  if (!in) return false;
+  try {
+    json j = json::parse(in);
+    return j.value("status", "") == "finished";
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+namespace {
+
+json to_json(const Metrics& m) {
+  return {{"accuracy", m.accuracy}, {"precision", m.precision}, {"recall", m.recall}, {"f1", m.f1},
+          {"auc", m.auc},           {"error_p", m.error_p},     {"error_n", m.error_n}};
+}
+
+Metrics metrics_from(const json& j) {
+  Metrics m;
+  m.accuracy = j.at("accuracy");
+  m.precision = j.at("precision");
+  m.recall = j.at("recall");
+  m.f1 = j.at("f1");
+  m.auc = j.at("auc");
+  m.error_p = j.at("error_p");
+  m.error_n = j.at("error_n");
+  return m;
+}
+
+json to_json(const EpochRecord& e) {
+  return {{"epoch", e.epoch},         {"train_risk", e.train_risk}, {"train_objective", e.train_objective},
+          {"lr", e.lr},               {"seconds", e.seconds},       {"threshold", e.threshold},
+          {"val", to_json(e.val)},    {"test", to_json(e.test)},    {"val_pu_auc", e.val_pu_auc}};
+}
+
+json config_to_json(const ConfigNode& n) {
+  struct Visitor {
+    json operator()(std::monostate) const { return nullptr; }
+    json operator()(bool b) const { return b; }
+    json operator()(std::int64_t i) const { return i; }
+    json operator()(double d) const { return d; }
+    json operator()(const std::string& s) const { return s; }
+    json operator()(const ConfigNode::Array& a) const {
+      json out = json::array();
+      for (const auto& c : a) out.push_back(config_to_json(c));
+      return out;
+    }
+    json operator()(const ConfigNode::Table& t) const {
+      json out = json::object();
+      for (const auto& [k, c] : t) out[k] = config_to_json(c);
+      return out;
+    }
+  };
+  return std::visit(Visitor{}, n.value);
+}
+
+json reading(const EpochRecord& e) {
+  return {{"epoch", e.epoch}, {"val", to_json(e.val)}, {"test", to_json(e.test)}, {"val_pu_auc", e.val_pu_auc}};
+}
+
+json run_header(const RunSpec& spec) {
+  json sweep = json::object();
+  for (const auto& [k, v] : spec.sweep_values) sweep[k] = v;
+  char host[256] = {0};
+  ::gethostname(host, sizeof(host) - 1);
+  return {{"experiment", spec.experiment}, {"run_id", spec.run_id},  {"sweep", sweep},
+          {"seed", spec.train.seed},       {"hostname", host},       {"config", config_to_json(spec.resolved)}};
+}
+
+}  // namespace
+
+std::string result_json(const RunSpec& spec, const SplitStats& split, const RunRecord& record,
+                        const std::vector<LoadedPlugin>& plugins) {
+  json j = run_header(spec);
+  j["status"] = "finished";
+  json plugin_versions = json::object();
+  for (const auto& p : plugins) plugin_versions[p.name] = p.version;
+  j["versions"] = {{"pulab", kHostVersion}, {"plugin_abi", kPluginAbiVersion}, {"torch", TORCH_VERSION},
+                   {"plugins", plugin_versions}};
+  j["threads"] = record.threads;
+  j["device"] = record.device;
+  j["wall_seconds"] = record.wall_seconds;
+  j["resumed_from_epoch"] = record.resumed_from_epoch;
+  j["split"] = {{"positive_classes", split.positive_classes},
+                {"n_labeled", split.n_labeled},
+                {"n_unlabeled", split.n_unlabeled},
+                {"n_unlabeled_positive", split.n_unlabeled_positive},
+                {"n_validation", split.n_validation},
+                {"n_validation_positive", split.n_validation_positive},
+                {"n_validation_labeled", split.n_validation_labeled},
+                {"n_test", split.n_test},
+                {"n_test_positive", split.n_test_positive},
+                {"true_prior", split.true_prior},
+                {"prior", split.prior}};
+  json epochs = json::array();
+  for (const auto& e : record.epochs) epochs.push_back(to_json(e));
+  j["epochs"] = epochs;
+  if (!record.epochs.empty()) {
+    j["last"] = reading(record.epochs.back());
+    j["best_val"] = reading(record.epochs[record.best_by_val_accuracy()]);
+    j["best_pu"] = reading(record.epochs[record.best_by_pu_criterion()]);
+  }
+  return j.dump(1) + "\n";
+}
+
+std::string failure_json(const RunSpec& spec, const std::string& message) {
+  json j = run_header(spec);
+  j["status"] = "failed";
+  j["error"] = message;
+  return j.dump(1) + "\n";
+}
+
+std::string history_json(const RunRecord& record) {
+  json epochs = json::array();
+  for (const auto& e : record.epochs) epochs.push_back(to_json(e));
+  return json{{"epochs", epochs}, {"wall_seconds", record.wall_seconds}}.dump();
+}
+
+RunRecord history_from_json(const std::string& text) {
+  RunRecord r;
+  json j = json::parse(text);
+  r.wall_seconds = j.at("wall_seconds");
+  for (const auto& e : j.at("epochs")) {
+    EpochRecord rec;
+    rec.epoch = e.at("epoch");
+    rec.train_risk = e.at("train_risk");
+    rec.train_objective = e.at("train_objective");
+    rec.lr = e.at("lr");
+    rec.seconds = e.at("seconds");
+    rec.threshold = e.at("threshold");
+    rec.val = metrics_from(e.at("val"));
+    rec.test = metrics_from(e.at("test"));
+    rec.val_pu_auc = e.at("val_pu_auc");
+    r.epochs.push_back(rec);
+  }
+  return r;
+}
+
+void write_summary(const fs::path& output_dir) {
+  if (!fs::is_directory(output_dir)) return;
+  std::map<std::string, json> results;
+  for (const auto& entry : fs::directory_iterator(output_dir)) {
+    const fs::path file = entry.path() / "result.json";
+    std::ifstream in(file);
+    if (!in) continue;
+    try {
+      results[entry.path().filename().string()] = json::parse(in);
+    } catch (const std::exception&) {
+      continue;  // a foreign or damaged file is not ours to summarise
+    }
+  }
+  std::ostringstream csv;
+  csv << "run_id,status,seed,epochs,last_test_accuracy,last_test_auc,best_val_epoch,best_val_test_accuracy,"
+         "best_val_accuracy,wall_seconds,error\n";
+  for (const auto& [id, j] : results) {
+    const bool ok = j.value("status", "") == "finished" && j.contains("last");
+    auto quoted = [](std::string s) {
+      for (auto& c : s)
+        if (c == '"' || c == '\n') c = '\'';
+      return "\"" + s + "\"";
+    };
+    csv << id << "," << j.value("status", "?") << "," << j.value("seed", -1) << ",";
+    if (ok) {
+      csv << j["epochs"].size() << "," << fmt::format("{:.6f}", j["last"]["test"]["accuracy"].get<double>()) << ","
+          << fmt::format("{:.6f}", j["last"]["test"]["auc"].get<double>()) << "," << j["best_val"]["epoch"] << ","
+          << fmt::format("{:.6f}", j["best_val"]["test"]["accuracy"].get<double>()) << ","
+          << fmt::format("{:.6f}", j["best_val"]["val"]["accuracy"].get<double>()) << ","
+          << fmt::format("{:.1f}", j.value("wall_seconds", 0.0)) << ",\n";
+    } else {
+      csv << ",,,,,,," << quoted(j.value("error", "")) << "\n";
+    }
+  }
+  write_file_atomically(output_dir / "summary.csv", csv.str());
+}
+
+}  // namespace pulab

@@ -1,0 +1,38 @@
+#pragma once
+// Result files: one JSON per run, written atomically, and a CSV summary per experiment.
+//
+// Every file is written to a temporary name in the same folder and renamed into place, so a
+// crash or a kill never leaves a half-written result behind.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "config/experiment.hpp"
+#include "data/pu_split.hpp"
+#include "engine/run_record.hpp"
+#include "plugin/plugin_host.hpp"
+
+namespace pulab {
+
+// Writes `text` to `path` atomically (temp file + rename).
+void write_file_atomically(const std::filesystem::path& path, const std::string& text);
+
+std::filesystem::path result_path(const RunSpec& spec);
+// True when the run's result file exists and says it finished.
+bool run_finished(const RunSpec& spec);
+
+// The run's result JSON (resolved config, versions, split statistics, per-epoch metrics, last
+// and best readings).
+std::string result_json(const RunSpec& spec, const SplitStats& split, const RunRecord& record,
+                        const std::vector<LoadedPlugin>& plugins);
+// A failed run's result JSON: status "failed" and the message.
+std::string failure_json(const RunSpec& spec, const std::string& message);
+
+// Per-epoch history, to carry a run's records through a checkpoint.
+std::string history_json(const RunRecord& record);
+RunRecord history_from_json(const std::string& text);
+
+// Rebuilds <output_dir>/summary.csv from every result file in the experiment's folder.
+void write_summary(const std::filesystem::path& output_dir);
+
+}  // namespace pulab

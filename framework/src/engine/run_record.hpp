@@ -1,0 +1,34 @@
+#pragma once
+// What a run records: per-epoch metrics and the run's metadata. Plain data, no LibTorch.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/metrics.hpp"
+
+namespace pulab {
+
+struct EpochRecord {
+  std::int64_t epoch = 0;        // 1-based
+  double train_risk = 0;         // mean reported risk over the epoch's batches
+  double train_objective = 0;    // mean objective (risk + penalties) over the batches
+  double lr = 0;                 // learning rate at the epoch's last step
+  double seconds = 0;            // wall time of training and evaluation
+  double threshold = 0;          // decision threshold used for this epoch's metrics
+  Metrics val, test;
+  double val_pu_auc = 0.5;       // PU-only criterion: AUC of labeled vs unlabeled validation data
+};
+
+struct RunRecord {
+  std::vector<EpochRecord> epochs;
+  std::int64_t threads = 0;
+  std::string device;
+  double wall_seconds = 0;  // summed over sessions when a run resumed
+  std::int64_t resumed_from_epoch = 0;
+
+  // Index of the best epoch by validation accuracy (first of ties), by the PU-only criterion.
+  std::size_t best_by_val_accuracy() const;
+  std::size_t best_by_pu_criterion() const;
+};
+
+}  // namespace pulab

@@ -1,0 +1,139 @@
+#include "engine/sweep_runner.hpp"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "engine/results.hpp"
+#include "engine/trainer.hpp"
+#include "pulab/error.hpp"
+
+extern char** environ;
+
+namespace pulab {
+namespace fs = std::filesystem;
+
+namespace {
+
+void record_failure(const RunSpec& spec, const std::string& message, SweepOutcome& outcome) {
+  outcome.failures.emplace_back(spec.run_id, message);
+  try {
+    write_file_atomically(result_path(spec), failure_json(spec, message));
+  } catch (const std::exception&) {
+    // The message still reaches the user through the sweep's final report.
+  }
+}
+
+std::string failure_message_of(const RunSpec& spec) {
+  std::ifstream in(result_path(spec));
+  if (!in) return "the run's process ended without a result";
+  try {
+    auto j = nlohmann::json::parse(in);
+    return j.value("error", "the run did not finish");
+  } catch (const std::exception&) {
+    return "unreadable result file";
+  }
+}
+
+void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, const SweepOptions& options,
+                    SweepOutcome& outcome) {
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const RunSpec& spec = runs[i];
+    if (run_finished(spec)) {
+      ++outcome.skipped;
+      if (!options.quiet) fmt::print("[run {}/{} {}] finished earlier; skipped\n", i + 1, runs.size(), spec.run_id);
+      continue;
+    }
+    TrainOptions train;
+    train.threads = options.threads;
+    train.quiet = options.quiet;
+    train.run_index = i;
+    train.run_total = runs.size();
+    train.max_epochs_this_call = options.max_epochs_this_call;
+    try {
+      if (train_run(spec, host, train) == RunStatus::Finished) {
+        ++outcome.finished;
+      } else {
+        ++outcome.interrupted;
+      }
+    } catch (const std::exception& e) {
+      // One failed run (a NaN loss, a bad component parameter) must not stop the sweep.
+      fmt::print(stderr, "[run {}/{} {}] failed: {}\n", i + 1, runs.size(), spec.run_id, e.what());
+      record_failure(spec, e.what(), outcome);
+    }
+    write_summary(spec.output_dir);
+  }
+}
+
+pid_t spawn_child(const RunSpec& spec, const SweepOptions& options, std::int64_t threads) {
+  std::vector<std::string> args{boost::dll::program_location().string(), "run"};
+  if (!options.experiment_file.empty()) args.push_back(options.experiment_file.string());
+  args.insert(args.end(), options.child_args.begin(), options.child_args.end());
+  args.insert(args.end(), {"--only", spec.run_id, "--threads", std::to_string(threads), "--jobs", "1"});
+  if (options.quiet) args.push_back("--quiet");
+  if (options.max_epochs_this_call >= 0) {
+    args.insert(args.end(), {"--max-epochs", std::to_string(options.max_epochs_this_call)});
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
+    throw Error("cannot start a child process for run " + spec.run_id);
+  }
+  return pid;
+}
+
+void run_in_children(const std::vector<RunSpec>& runs, const SweepOptions& options, SweepOutcome& outcome) {
+  std::int64_t total_threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  const std::int64_t per_job = std::max<std::int64_t>(1, total_threads / options.jobs);
+  std::map<pid_t, const RunSpec*> running;
+  auto reap_one = [&]() {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid <= 0) return;
+    const RunSpec* spec = running.at(pid);
+    running.erase(pid);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      if (run_finished(*spec)) {
+        ++outcome.finished;
+      } else {
+        ++outcome.interrupted;
+      }
+    } else {
+      outcome.failures.emplace_back(spec->run_id, failure_message_of(*spec));
+    }
+  };
+  for (const auto& spec : runs) {
+    if (run_finished(spec)) {
+      ++outcome.skipped;
+      continue;
+    }
+    while (static_cast<std::int64_t>(running.size()) >= options.jobs) reap_one();
+    running.emplace(spawn_child(spec, options, per_job), &spec);
+  }
+  while (!running.empty()) reap_one();
+  if (!runs.empty()) write_summary(runs.front().output_dir);
+}
+
+}  // namespace
+
+SweepOutcome run_sweep(const std::vector<RunSpec>& runs, const PluginHost& host, const SweepOptions& options) {
+  SweepOutcome outcome;
+  if (options.jobs > 1 && runs.size() > 1) {
+    run_in_children(runs, options, outcome);
+  } else {
+    run_in_process(runs, host, options, outcome);
+  }
+  return outcome;
+}
+
+}  // namespace pulab

@@ -1,0 +1,33 @@
+#pragma once
+// Runs the runs of an experiment: skips finished ones, resumes interrupted ones, isolates
+// failures, and with jobs > 1 runs several at once as child processes (each with its own thread
+// count and RNG, so parallel runs stay bit-identical to sequential ones).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "config/experiment.hpp"
+#include "plugin/plugin_host.hpp"
+
+namespace pulab {
+
+struct SweepOptions {
+  std::int64_t jobs = 1;
+  std::int64_t threads = 0;  // total threads (0 = all cores), split between jobs
+  bool quiet = false;
+  std::int64_t max_epochs_this_call = -1;
+  // How a child process re-creates the experiment: the file and the command-line arguments
+  // (--set, --plugin-dir) that the parent was given. Empty file = the embedded default.
+  std::filesystem::path experiment_file;
+  std::vector<std::string> child_args;
+};
+
+struct SweepOutcome {
+  std::size_t finished = 0, skipped = 0, interrupted = 0;
+  std::vector<std::pair<std::string, std::string>> failures;  // run id, message
+};
+
+SweepOutcome run_sweep(const std::vector<RunSpec>& runs, const PluginHost& host, const SweepOptions& options);
+
+}  // namespace pulab

@@ -1,0 +1,17 @@
+// Out-of-line virtual destructors: they anchor each interface's vtable and type_info in the host
+// library, so plugins and host agree on one copy (RTTI across shared objects).
+#include "pulab/dataset_source.hpp"
+#include "pulab/labeling_mechanism.hpp"
+#include "pulab/model.hpp"
+#include "pulab/regularizer.hpp"
+#include "pulab/risk_estimator.hpp"
+#include "pulab/sample_weighting.hpp"
+
+namespace pulab {
+RiskEstimator::~RiskEstimator() = default;
+Regularizer::~Regularizer() = default;
+SampleWeighting::~SampleWeighting() = default;
+LabelingMechanism::~LabelingMechanism() = default;
+ScoreModel::~ScoreModel() = default;
+DatasetSource::~DatasetSource() = default;
+}  // namespace pulab
