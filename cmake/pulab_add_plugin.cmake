@@ -13,4 +13,5 @@ function(pulab_add_plugin target)
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${PULAB_PLUGIN_OUTPUT_DIR})
   install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/pulab/plugins)
+  set_property(GLOBAL APPEND PROPERTY PULAB_PLUGINS ${target})
 endfunction()

@@ -162,19 +162,21 @@ ConfigNode load_experiment_text(const std::string& text, const std::string& sour
   return load_with_bases(parse_toml(text, source_name), base_dir, chain);
 }
 
-void merge_into(ConfigNode& dst, ConfigNode src) {
+namespace {
+void merge_nodes(ConfigNode& dst, ConfigNode src, bool is_root) {
   if (dst.is_table() && src.is_table()) {
     const ConfigNode* old_name = dst.find("name");
     const ConfigNode* new_name = src.find("name");
-    const bool component_switch = old_name && new_name && old_name->is_string() && new_name->is_string() &&
-                                  old_name->as_string() != new_name->as_string();
+    // The root's `name` is the experiment's name, not a component choice.
+    const bool component_switch = !is_root && old_name && new_name && old_name->is_string() &&
+                                  new_name->is_string() && old_name->as_string() != new_name->as_string();
     if (!component_switch) {
       for (auto& [key, child] : src.as_table()) {
         auto it = dst.as_table().find(key);
         if (it == dst.as_table().end()) {
           dst.as_table().emplace(key, std::move(child));
         } else {
-          merge_into(it->second, std::move(child));
+          merge_nodes(it->second, std::move(child), false);
         }
       }
       return;
@@ -182,6 +184,9 @@ void merge_into(ConfigNode& dst, ConfigNode src) {
   }
   dst = std::move(src);
 }
+}  // namespace
+
+void merge_into(ConfigNode& dst, ConfigNode src) { merge_nodes(dst, std::move(src), true); }
 
 void set_path(ConfigNode& root, const std::string& dotted_key, ConfigNode value) {
   ConfigNode* node = &root;
@@ -203,6 +208,14 @@ void set_path(ConfigNode& root, const std::string& dotted_key, ConfigNode value)
   }
   auto& table = node->as_table();
   auto it = table.find(parts.back());
+  // Setting a component's `name` to another component switches it: its old keys go too.
+  if (parts.size() > 1 && parts.back() == "name" && it != table.end() && it->second.is_string() &&
+      value.is_string() && it->second.as_string() != value.as_string()) {
+    Location table_loc = node->loc;
+    *node = ConfigNode::table(table_loc);
+    node->as_table().emplace("name", std::move(value));
+    return;
+  }
   if (it != table.end()) {
     merge_into(it->second, std::move(value));
   } else {

@@ -64,10 +64,12 @@ ConfigNode load_experiment_text(const std::string& text, const std::string& sour
 
 // Deep merge: tables merge key by key, everything else (arrays included) is replaced by `src`.
 // A component table whose `name` changes is replaced whole, so a delta that switches
-// `risk.name` from naive to nnpu does not inherit the old risk's keys.
+// `risk.name` from naive to nnpu does not inherit the old risk's keys. (The root table's `name`
+// is the experiment's name and does not count.)
 void merge_into(ConfigNode& dst, ConfigNode src);
 
-// Sets a dotted key ("train.epochs") to a node, creating tables on the way.
+// Sets a dotted key ("train.epochs") to a node, creating tables on the way. Setting a
+// component's name to a new one (`risk.name`) replaces the component's table, as merging does.
 void set_path(ConfigNode& root, const std::string& dotted_key, ConfigNode value);
 
 // Applies one `--set key=value` override; the value is read as TOML, and as a plain string when

@@ -1,0 +1,83 @@
+// The 13-layer all-convolutional score model of nnPU and Self-PU for CIFAR-10:
+//   conv3x3 c1, conv3x3 c1, conv3x3 c1 stride 2,
+//   conv3x3 c2, conv3x3 c2, conv3x3 c2 stride 2,
+//   conv3x3 c2, conv1x1 c2, conv1x1 10,
+//   flatten -> fc hidden -> fc hidden -> fc 1
+// with ReLU after every layer but the last, c1 = 96, c2 = 192, hidden = 1000. The 3x3 convolutions
+// pad by 1. The original has batch normalization after each convolution; pulab's has none (GradPU
+// uses no batch norm: it couples the samples of a batch, which conflicts with the gradient penalty).
+// The flattened size depends on the input (640 for 3x32x32, 490 for 1x28x28) and is measured with
+// one dummy forward pass in the constructor. Input shapes: [C, H, W]; [H, W] and a flat square
+// [H*W] are read as one channel.
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include <pulab/model.hpp>
+#include <pulab/plugin.hpp>
+
+namespace {
+
+std::vector<std::int64_t> image_shape(const std::vector<std::int64_t>& shape) {
+  if (shape.size() == 3) return shape;
+  if (shape.size() == 2) return {1, shape[0], shape[1]};
+  if (shape.size() == 1) {
+    const auto side = static_cast<std::int64_t>(std::llround(std::sqrt(double(shape[0]))));
+    if (side * side == shape[0]) return {1, side, side};
+  }
+  std::string s;
+  for (auto d : shape) s += (s.empty() ? "" : "x") + std::to_string(d);
+  throw std::invalid_argument("cnn13 needs image inputs [C, H, W] (got " + s + ")");
+}
+
+class Cnn13 final : public pulab::ScoreModel {
+ public:
+  static pulab::Schema schema() {
+    return {pulab::param::integer("channels1", 96, "channels of the first three convolutions").at_least(1),
+            pulab::param::integer("channels2", 192, "channels of the next five convolutions").at_least(1),
+            pulab::param::integer("hidden", 1000, "width of the two fully connected layers").at_least(1)};
+  }
+  Cnn13(const pulab::Params& p, const pulab::BuildContext& ctx) : shape_(image_shape(ctx.input_shape)) {
+    const auto c1 = p.integer("channels1"), c2 = p.integer("channels2"), hidden = p.integer("hidden");
+    using torch::nn::Conv2dOptions;
+    const std::vector<Conv2dOptions> specs{
+        Conv2dOptions(shape_[0], c1, 3).padding(1), Conv2dOptions(c1, c1, 3).padding(1),
+        Conv2dOptions(c1, c1, 3).padding(1).stride(2), Conv2dOptions(c1, c2, 3).padding(1),
+        Conv2dOptions(c2, c2, 3).padding(1), Conv2dOptions(c2, c2, 3).padding(1).stride(2),
+        Conv2dOptions(c2, c2, 3).padding(1), Conv2dOptions(c2, c2, 1), Conv2dOptions(c2, 10, 1)};
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      convs_.push_back(register_module("conv" + std::to_string(i + 1), torch::nn::Conv2d(specs[i])));
+    }
+    std::int64_t flat = 0;
+    {
+      torch::NoGradGuard no_grad;
+      flat = features(torch::zeros({1, shape_[0], shape_[1], shape_[2]})).size(1);
+    }
+    fc1_ = register_module("fc1", torch::nn::Linear(flat, hidden));
+    fc2_ = register_module("fc2", torch::nn::Linear(hidden, hidden));
+    out_ = register_module("out", torch::nn::Linear(hidden, 1));
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) override {
+    auto h = features(x.reshape({-1, shape_[0], shape_[1], shape_[2]}));
+    h = torch::relu(fc1_->forward(h));
+    h = torch::relu(fc2_->forward(h));
+    return out_->forward(h).squeeze(1);
+  }
+
+ private:
+  torch::Tensor features(torch::Tensor h) {
+    for (auto& conv : convs_) h = torch::relu(conv->forward(h));
+    return h.flatten(1);
+  }
+
+  std::vector<std::int64_t> shape_;
+  std::vector<torch::nn::Conv2d> convs_;
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr}, out_{nullptr};
+};
+
+}  // namespace
+
+PULAB_PLUGIN("cnn", "1.0.0") {
+  registrar.add<pulab::ScoreModel, Cnn13>("cnn13", "13-layer all-convolutional net of nnPU/Self-PU (CIFAR-10), no BN");
+}

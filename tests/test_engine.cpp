@@ -1,0 +1,229 @@
+// The training engine end to end on synthetic data: accuracy, determinism, resume, failures.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "config/config_node.hpp"
+#include "engine/results.hpp"
+#include "engine/sweep_runner.hpp"
+#include "engine/trainer.hpp"
+#include "pulab/error.hpp"
+#include "test_support.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+using namespace pulab;
+using nlohmann::json;
+
+std::vector<double> per_epoch(const json& result, const char* split, const char* metric) {
+  std::vector<double> out;
+  for (const auto& e : result["epochs"]) out.push_back(e[split][metric].get<double>());
+  return out;
+}
+
+TEST(Engine, QuickstartTrainsWellAboveChance) {
+  const json result = test::train_text(test::quickstart_text());
+  EXPECT_EQ(result["status"], "finished");
+  EXPECT_EQ(result["epochs"].size(), 10u);
+  // Naive PU on well-separated synthetic data; measured 0.9835 (see docs/architecture.md).
+  EXPECT_GT(result["last"]["test"]["accuracy"].get<double>(), 0.95);
+  EXPECT_GT(result["last"]["test"]["auc"].get<double>(), 0.97);
+  EXPECT_EQ(result["split"]["n_labeled"], 500);
+  EXPECT_EQ(result["split"]["n_validation"], 300);
+  EXPECT_EQ(result["config"]["train"]["epochs"], 10);
+  EXPECT_TRUE(result["versions"]["plugins"].contains("naive"));
+}
+
+TEST(Engine, SameSeedSameThreadsGivesIdenticalResults) {
+  const std::vector<std::string> fast{"train.epochs=3"};
+  const json a = test::train_text(test::quickstart_text(), fast);
+  const json b = test::train_text(test::quickstart_text(), fast);
+  EXPECT_EQ(per_epoch(a, "test", "accuracy"), per_epoch(b, "test", "accuracy"));
+  EXPECT_EQ(per_epoch(a, "test", "auc"), per_epoch(b, "test", "auc"));
+  std::vector<double> ra, rb;
+  for (const auto& e : a["epochs"]) ra.push_back(e["train_risk"]);
+  for (const auto& e : b["epochs"]) rb.push_back(e["train_risk"]);
+  EXPECT_EQ(ra, rb);
+  const json c = test::train_text(test::quickstart_text(), {"train.epochs=3", "train.seed=1"});
+  EXPECT_NE(per_epoch(a, "test", "auc"), per_epoch(c, "test", "auc"));
+}
+
+TEST(Engine, AnInterruptedRunResumesToTheSameResult) {
+  const auto dir = test::temp_dir("resume");
+  auto specs = test::resolve_text(test::quickstart_text(), {"train.epochs=5", "output_dir=" + dir.string()});
+  const RunSpec& spec = specs[0];
+  TrainOptions options;
+  options.quiet = true;
+  options.threads = 2;
+  options.max_epochs_this_call = 2;
+  EXPECT_EQ(train_run(spec, test::builtin_host(), options), RunStatus::Interrupted);
+  EXPECT_TRUE(fs::exists(spec.run_dir() / "checkpoint.pt"));
+  EXPECT_FALSE(fs::exists(result_path(spec)));
+  options.max_epochs_this_call = -1;
+  EXPECT_EQ(train_run(spec, test::builtin_host(), options), RunStatus::Finished);
+  EXPECT_FALSE(fs::exists(spec.run_dir() / "checkpoint.pt"));
+  const json resumed = test::read_json(result_path(spec));
+  EXPECT_EQ(resumed["resumed_from_epoch"], 2);
+
+  const json straight = test::train_text(test::quickstart_text(), {"train.epochs=5"});
+  EXPECT_EQ(per_epoch(resumed, "test", "accuracy"), per_epoch(straight, "test", "accuracy"));
+  EXPECT_EQ(per_epoch(resumed, "val", "auc"), per_epoch(straight, "val", "auc"));
+}
+
+TEST(Engine, ACorruptCheckpointGivesAClearError) {
+  const auto dir = test::temp_dir("corrupt");
+  auto specs = test::resolve_text(test::quickstart_text(), {"train.epochs=2", "output_dir=" + dir.string()});
+  fs::create_directories(specs[0].run_dir());
+  std::ofstream(specs[0].run_dir() / "checkpoint.pt") << "garbage";
+  TrainOptions options;
+  options.quiet = true;
+  const auto msg = test::error_message([&] { train_run(specs[0], test::builtin_host(), options); });
+  EXPECT_NE(msg.find("checkpoint.pt: cannot resume from this checkpoint"), std::string::npos) << msg;
+}
+
+class EngineFailures : public ::testing::Test {
+ protected:
+  static PluginHost& host() {
+    static PluginHost* h = [] {
+      auto* p = new PluginHost();
+      p->load_directory(PULAB_TEST_PLUGIN_DIR);
+      p->load_file(fs::path(PULAB_TEST_FIXTURE_DIR) / "fixture_nan.so");
+      return p;
+    }();
+    return *h;
+  }
+};
+
+TEST_F(EngineFailures, ANanLossStopsThatRunAndTheSweepGoesOn) {
+  const auto dir = test::temp_dir("nan");
+  ConfigNode root = load_experiment_text(test::quickstart_text(), "quickstart.toml", PULAB_SOURCE_DIR);
+  apply_override(root, "output_dir=" + dir.string());
+  apply_override(root, "train.epochs=2");
+  apply_override(root, "risk.name=nan_after");
+  ConfigNode sweep = parse_toml("[sweep]\n\"risk.steps\" = [30, 1000]\n", "sweep.toml");
+  merge_into(root, sweep);
+  std::vector<RunSpec> specs;
+  for (const auto& run : expand_sweep(root)) specs.push_back(resolve_run(run, host().registries()));
+  ASSERT_EQ(specs.size(), 2u);
+
+  // A finished result of another run in the folder must survive untouched.
+  SweepOptions options;
+  options.quiet = true;
+  options.threads = 2;
+  const SweepOutcome outcome = run_sweep(specs, host(), options);
+  EXPECT_EQ(outcome.finished, 1u);
+  ASSERT_EQ(outcome.failures.size(), 1u);
+  EXPECT_EQ(outcome.failures[0].first, "steps-30");
+  EXPECT_NE(outcome.failures[0].second.find("run quickstart/steps-30: epoch 2, batch 8: the risk is nan"),
+            std::string::npos)
+      << outcome.failures[0].second;
+  const json failed = test::read_json(result_path(specs[0]));
+  EXPECT_EQ(failed["status"], "failed");
+  const json ok = test::read_json(result_path(specs[1]));
+  EXPECT_EQ(ok["status"], "finished");
+
+  // Re-running skips the finished run and leaves its file as it was; the failed run is retried
+  // from its last checkpoint (the fixture's step counter starts again, so it now finishes).
+  const auto before = fs::last_write_time(result_path(specs[1]));
+  const SweepOutcome again = run_sweep(specs, host(), options);
+  EXPECT_EQ(again.skipped, 1u);
+  EXPECT_EQ(again.finished, 1u);
+  EXPECT_TRUE(again.failures.empty());
+  EXPECT_EQ(test::read_json(result_path(specs[0]))["resumed_from_epoch"], 1);
+  EXPECT_EQ(fs::last_write_time(result_path(specs[1])), before);
+  std::ifstream csv(dir / "summary.csv");
+  std::string header, line1, line2;
+  std::getline(csv, header);
+  std::getline(csv, line1);
+  std::getline(csv, line2);
+  EXPECT_EQ(line1.rfind("steps-1000,finished", 0), 0u) << line1;
+  EXPECT_EQ(line2.rfind("steps-30,finished", 0), 0u) << line2;
+  // No temporary files are left behind.
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
+}
+
+// --- the command line ---
+
+struct Command {
+  int status;
+  std::string output;
+};
+
+Command run_cli(const std::string& args) {
+  const std::string cmd = std::string(PULAB_TEST_BINARY) + " " + args + " 2>&1";
+  Command c{0, ""};
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof(buffer), pipe)) c.output += buffer;
+  const int raw = ::pclose(pipe);
+  c.status = WEXITSTATUS(raw);
+  return c;
+}
+
+TEST(Cli, PluginsListsTheLoadedPlugins) {
+  const auto c = run_cli("plugins");
+  EXPECT_EQ(c.status, 0) << c.output;
+  EXPECT_NE(c.output.find("naive 1.0.0"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("libpulab_naive.so"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("dataset      synthetic"), std::string::npos) << c.output;
+}
+
+TEST(Cli, DescribeShowsTheSchema) {
+  const auto c = run_cli("describe naive");
+  EXPECT_EQ(c.status, 0) << c.output;
+  EXPECT_NE(c.output.find("loss"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("\"sigmoid\""), std::string::npos) << c.output;
+  const auto bad = run_cli("describe naiv");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.output.find("did you mean 'naive'?"), std::string::npos) << bad.output;
+}
+
+TEST(Cli, PlanPrintsTheExpandedRunsWithoutTraining) {
+  const auto dir = test::temp_dir("plan");
+  std::ofstream(dir / "sweep.toml") << test::quickstart_text() << "\n[sweep]\n\"train.seed\" = [0, 1, 2]\n";
+  const auto c = run_cli("plan " + (dir / "sweep.toml").string() + " --set output_dir=" + (dir / "out").string());
+  EXPECT_EQ(c.status, 0) << c.output;
+  EXPECT_NE(c.output.find("3 runs"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("seed-2"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("pending"), std::string::npos) << c.output;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+TEST(Cli, ErrorsAreOneClearLineWithANonZeroExit) {
+  const auto dir = test::temp_dir("cli_err");
+  std::ofstream(dir / "bad.toml") << "[train]\nepochs = \"x\"\n";
+  const auto c = run_cli((std::string("run ") + (dir / "bad.toml").string()));
+  EXPECT_EQ(c.status, 2);
+  EXPECT_EQ(c.output.rfind("pulab: error: ", 0), 0u) << c.output;
+  const auto unknown = run_cli("runn");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.output.find("did you mean 'run'?"), std::string::npos) << unknown.output;
+  const auto missing = run_cli("run /no/such/file.toml");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.output.find("/no/such/file.toml: cannot open experiment file"), std::string::npos) << missing.output;
+  const auto version = run_cli("--version");
+  EXPECT_EQ(version.status, 0);
+  EXPECT_NE(version.output.find("pulab 0.1.0"), std::string::npos);
+}
+
+TEST(Cli, JobsRunsASweepInParallelProcessesWithTheSameResults) {
+  const auto dir = test::temp_dir("jobs");
+  std::ofstream(dir / "sweep.toml") << test::quickstart_text() << "\n[sweep]\n\"train.seed\" = [0, 1]\n";
+  const std::string common = (dir / "sweep.toml").string() + " --quiet --set train.epochs=2 --set output_dir=";
+  const auto parallel = run_cli("run " + common + (dir / "par").string() + " --jobs 2 --threads 2");
+  EXPECT_EQ(parallel.status, 0) << parallel.output;
+  const auto serial = run_cli("run " + common + (dir / "ser").string() + " --threads 1");
+  EXPECT_EQ(serial.status, 0) << serial.output;
+  for (const char* id : {"seed-0", "seed-1"}) {
+    const json a = test::read_json(dir / "par" / id / "result.json");
+    const json b = test::read_json(dir / "ser" / id / "result.json");
+    EXPECT_EQ(a["threads"], 1);
+    EXPECT_EQ(per_epoch(a, "test", "accuracy"), per_epoch(b, "test", "accuracy")) << id;
+  }
+  EXPECT_TRUE(fs::exists(dir / "par" / "summary.csv"));
+}
+
+}  // namespace

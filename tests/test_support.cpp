@@ -1,0 +1,80 @@
+#include "test_support.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "config/config_node.hpp"
+#include "engine/results.hpp"
+#include "engine/trainer.hpp"
+
+namespace pulab::test {
+namespace fs = std::filesystem;
+
+PluginHost& builtin_host() {
+  static PluginHost* host = [] {
+    auto* h = new PluginHost();
+    h->load_directory(PULAB_TEST_PLUGIN_DIR);
+    return h;
+  }();
+  return *host;
+}
+
+fs::path temp_dir(const std::string& name) {
+  static std::atomic<int> counter{0};
+  fs::path dir = fs::temp_directory_path() / ("pulab_test_" + std::to_string(::getpid())) /
+                 (name + "_" + std::to_string(counter++));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::vector<RunSpec> resolve_text(const std::string& toml, const std::vector<std::string>& overrides,
+                                  const fs::path& base_dir) {
+  ConfigNode root = load_experiment_text(toml, "<test>", base_dir);
+  for (const auto& o : overrides) apply_override(root, o);
+  std::vector<RunSpec> specs;
+  for (const auto& run : expand_sweep(root)) specs.push_back(resolve_run(run, builtin_host().registries()));
+  return specs;
+}
+
+nlohmann::json train_text(const std::string& toml, const std::vector<std::string>& overrides) {
+  std::vector<std::string> all{"output_dir=" + temp_dir("run").string()};
+  all.insert(all.end(), overrides.begin(), overrides.end());
+  auto specs = resolve_text(toml, all);
+  EXPECT_EQ(specs.size(), 1u);
+  TrainOptions options;
+  options.quiet = true;
+  options.threads = 2;
+  train_run(specs.front(), builtin_host(), options);
+  return read_json(result_path(specs.front()));
+}
+
+nlohmann::json read_json(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(file.string() + ": missing");
+  return nlohmann::json::parse(in);
+}
+
+std::string error_message(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an exception";
+  return "";
+}
+
+std::string quickstart_text() {
+  std::ifstream in(fs::path(PULAB_SOURCE_DIR) / "experiments" / "quickstart.toml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace pulab::test
