@@ -540,8 +540,8 @@ TEST(MethodsTraining, EveryCompositionLearnsSyntheticData) {
     const auto it = extra.find(name);
     auto result = pulab::test::train_text(composed(base, file, it == extra.end() ? "" : it->second));
     const double accuracy = result["last"]["test"]["accuracy"].get<double>();
-    std::printf("[ methods  ] %-28s last test accuracy %.4f (threshold %.4f)\n", name.c_str(), accuracy,
-                result["epochs"].back()["threshold"].get<double>());
+    std::printf("[ methods  ] %-28s last test accuracy %.4f (threshold %.4f, %.1f s)\n", name.c_str(), accuracy,
+                result["epochs"].back()["threshold"].get<double>(), result["wall_seconds"].get<double>());
     // Chance is about 0.5 (positive_fraction 0.5); a clean PN classifier gets ~1.0 here.
     EXPECT_GE(accuracy, 0.9) << name;
   }
