@@ -50,13 +50,30 @@ torch::Tensor score_all(ScoreModel& model, const torch::Tensor& x, std::int64_t 
   return torch::cat(parts).to(torch::kCPU);
 }
 
-double learning_rate(const TrainConfig& train, std::int64_t iteration, std::int64_t total) {
-  const double t = total > 1 ? double(iteration) / double(total - 1) : 1.0;
-  const double final_lr = train.lr * train.lr_final_factor;
-  if (train.lr_schedule == "linear") return train.lr + (final_lr - train.lr) * t;
-  if (train.lr_schedule == "cosine") return final_lr + (train.lr - final_lr) * 0.5 * (1.0 + std::cos(M_PI * t));
-  return train.lr;
-}
+// The learning-rate schedule, decided once per run so that the step does no string comparison.
+class LearningRateSchedule {
+ public:
+  LearningRateSchedule(const TrainConfig& train, std::int64_t total_iterations)
+      : lr_(train.lr), final_lr_(train.lr * train.lr_final_factor), total_(total_iterations),
+        kind_(train.lr_schedule == "linear" ? Kind::Linear : train.lr_schedule == "cosine" ? Kind::Cosine : Kind::Constant) {}
+
+  // The learning rate of 0-based `iteration`: lr at the first step, lr * lr_final_factor at the last.
+  double at(std::int64_t iteration) const {
+    const double t = total_ > 1 ? double(iteration) / double(total_ - 1) : 1.0;
+    switch (kind_) {
+      case Kind::Linear: return lr_ + (final_lr_ - lr_) * t;
+      case Kind::Cosine: return final_lr_ + (lr_ - final_lr_) * 0.5 * (1.0 + std::cos(M_PI * t));
+      case Kind::Constant: break;
+    }
+    return lr_;
+  }
+
+ private:
+  enum class Kind { Constant, Linear, Cosine };
+  double lr_, final_lr_;
+  std::int64_t total_;
+  Kind kind_;
+};
 
 std::string duration(double seconds) {
   const auto s = static_cast<long>(seconds + 0.5);
@@ -137,6 +154,7 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
   const std::int64_t batch_size = spec.train.batch_size;
   const std::int64_t batches_per_epoch = (n_train + batch_size - 1) / batch_size;
   const std::int64_t total_iterations = spec.train.epochs * batches_per_epoch;
+  const LearningRateSchedule schedule(spec.train, total_iterations);
   // Expected labeled positives per batch, drawn when a batch happens to hold none.
   const std::int64_t fill_p = std::max<std::int64_t>(1, std::llround(double(batch_size) * n_p / n_train));
   const std::int64_t fill_u = std::max<std::int64_t>(1, std::llround(double(batch_size) * n_u / n_train));
@@ -202,7 +220,7 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
       risk_sum += risk_value;
       objective_sum += objective_value;
 
-      lr = learning_rate(spec.train, progress.iteration, total_iterations);
+      lr = schedule.at(progress.iteration);
       for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
       optimizer.zero_grad();
       objective.backward();
