@@ -118,7 +118,7 @@ TEST(MethodsRisk, NnpuCorrectionStepFlipsTheUpdateBelowMinusBeta) {
     auto out = c.run(*risk, pi);
     // The step minimises -gamma * negative (gradient ascent on the negative risk) ...
     EXPECT_NEAR(out.objective.item<double>(), -gamma * negative, 1e-12);
-    // ... and reports the positive risk minus beta (beta = 0).
+    // ... and reports Eq. 2: the positive risk plus max(0, negative) = the positive risk.
     EXPECT_NEAR(out.reported.item<double>(), positive, 1e-12);
     out.objective.backward();
     // d/dg_u = -gamma sigma'(g_u) / n_u < 0: descent raises g_u (the opposite of a normal step);
@@ -136,18 +136,21 @@ TEST(MethodsRisk, NnpuCorrectionStepFlipsTheUpdateBelowMinusBeta) {
   u.run(*upu, pi).objective.backward();
   EXPECT_GT(u.scores.u.grad()[0].item<double>(), 0);
 
-  // beta = 1 > -negative: no correction, the plain sum is minimised.
+  // beta = 1 > -negative: no correction, the plain sum is minimised; the report stays Eq. 2.
   auto tolerant = make<pulab::RiskEstimator>("nnpu", {{"beta", 1.0}});
   Case t(gp, gu);
   auto out = t.run(*tolerant, pi);
   EXPECT_NEAR(out.objective.item<double>(), positive + negative, 1e-12);
+  EXPECT_NEAR(out.reported.item<double>(), positive, 1e-12);
   out.objective.backward();
   EXPECT_GT(t.scores.u.grad()[0].item<double>(), 0);
 
-  // beta = 0.1 < -negative: corrected, reported = positive - beta.
+  // beta = 0.1 < -negative: corrected; the report is still Eq. 2.
   auto strict = make<pulab::RiskEstimator>("nnpu", {{"beta", 0.1}});
   Case s(gp, gu);
-  EXPECT_NEAR(s.run(*strict, pi).reported.item<double>(), positive - 0.1, 1e-12);
+  auto corrected = s.run(*strict, pi);
+  EXPECT_NEAR(corrected.objective.item<double>(), -negative, 1e-12);
+  EXPECT_NEAR(corrected.reported.item<double>(), positive, 1e-12);
 }
 
 TEST(MethodsRisk, NnpusbTrainsLikeNnpuWithLogisticLossAndCalibratesOnU) {

@@ -34,7 +34,7 @@ class GradientPenalty final : public pulab::Regularizer {
                                   "false: penalize the gradient of g (the paper); true: of tanh(g)")};
   }
   explicit GradientPenalty(const pulab::Params& p)
-      : alpha_(p.real("alpha")), where_(p.text("where")), on_link_(p.boolean("on_link")) {}
+      : alpha_(p.real("alpha")), where_(parse_where(p.text("where"))), on_link_(p.boolean("on_link")) {}
 
   torch::Tensor penalty(pulab::ScoreModel& model, const pulab::Batch& batch, const pulab::Scores&,
                         const pulab::Progress&) override {
@@ -49,10 +49,19 @@ class GradientPenalty final : public pulab::Regularizer {
   }
 
  private:
+  // Decided once in the constructor: the training step compares no strings.
+  enum class Where { Between, Positive, Unlabeled, All };
+  static Where parse_where(const std::string& w) {
+    if (w == "positive") return Where::Positive;
+    if (w == "unlabeled") return Where::Unlabeled;
+    if (w == "all") return Where::All;
+    return Where::Between;
+  }
+
   torch::Tensor points(const pulab::Batch& batch) const {
-    if (where_ == "positive") return batch.x_p;
-    if (where_ == "unlabeled") return batch.x_u;
-    if (where_ == "all") return torch::cat({batch.x_p, batch.x_u});
+    if (where_ == Where::Positive) return batch.x_p;
+    if (where_ == Where::Unlabeled) return batch.x_u;
+    if (where_ == Where::All) return torch::cat({batch.x_p, batch.x_u});
     const std::int64_t n_p = batch.x_p.size(0), n_u = batch.x_u.size(0);
     if (n_p == 0 || n_u == 0) return {};
     const std::int64_t b = std::max(n_p, n_u);
@@ -71,7 +80,7 @@ class GradientPenalty final : public pulab::Regularizer {
   }
 
   double alpha_;
-  std::string where_;
+  Where where_;
   bool on_link_;
 };
 

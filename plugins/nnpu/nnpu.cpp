@@ -5,8 +5,9 @@
 // The step follows the official Chainer code, not the max() literally: when N < -beta the
 // minibatch is used for a correction step that backpropagates only -gamma * N (gradient ascent on
 // the negative part, pushing it back up towards zero; the positive risk gets no gradient in that
-// step), and the reported risk is P - beta. Otherwise the objective and the reported risk are
-// P + N. With beta = 0 the reported value is P + max(0, N) whenever N >= 0, and P when N < 0.
+// step). Otherwise the objective is P + N. The reported risk is always Eq. 2, P + max(0, N), so
+// logged risks of different runs mean the same thing (the official code logs P - beta in the
+// correction step, which differs from Eq. 2 only when beta > 0).
 // Some PyTorch ports also backpropagate P in the correction step; the official code does not.
 // Weights of the labeled positives multiply both averages over P (R_p^+ and R_p^-), as in upu.
 //
@@ -38,11 +39,9 @@ class NnpuRisk : public pulab::RiskEstimator {
     const double pi = in.prior;
     auto positive_risk = pi * pos_plus.mean();
     auto negative_risk = pulab::loss_negative(loss_, in.scores.u).mean() - pi * pos_minus.mean();
-    if (negative_risk.item<double>() < -beta_) {
-      return {-gamma_ * negative_risk, (positive_risk - beta_).detach()};
-    }
-    auto risk = positive_risk + negative_risk;
-    return {risk, risk};
+    const auto reported = (positive_risk + torch::clamp_min(negative_risk, 0.0)).detach();
+    if (negative_risk.item<double>() < -beta_) return {-gamma_ * negative_risk, reported};
+    return {positive_risk + negative_risk, reported};
   }
 
  protected:

@@ -1,4 +1,4 @@
-// The pulab command line: run, plan, plugins, describe.
+// The pulab command line: run, plan, plugins, describe, report.
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -11,6 +11,7 @@
 #include "engine/results.hpp"
 #include "engine/sweep_runner.hpp"
 #include "plugin/plugin_host.hpp"
+#include "report/report.hpp"
 #include "pulab/error.hpp"
 #include "pulab/version.hpp"
 
@@ -30,6 +31,9 @@ usage:
   pulab plan FILE [--set key=value]...       expand, validate and list the runs
   pulab plugins                               loaded plugins and their components
   pulab describe NAME                         a component's (or train/split's) parameters
+  pulab report DIR... [--out OUTDIR] [--rows KEY] [--cols KEY] [--paper FILE] [--select-by val|last]
+               [--plot accuracy|error|alpha|np]... [--title T]
+                                              tables and plots from result folders
   pulab --help | --version
 
 common options:
@@ -43,6 +47,22 @@ run options:
   --only RUN_ID        run only this run of the sweep
   --max-epochs N       stop each run after N more epochs (it resumes next time)
   --quiet              no progress lines
+
+report options:
+  DIR...               folders searched recursively for result.json (failed runs are listed, not used)
+  --out OUTDIR         where report.md and plots/ go (default: the first DIR/report)
+  --rows KEY           row labels: compose, experiment, a sweep key or a config path such as
+                       config.split.n_labeled (default: compose if the runs have it, else experiment)
+  --cols KEY           column labels, as --rows (default: experiment)
+  --paper FILE         published numbers to show beside ours (e.g. experiments/paper/paper_numbers.toml)
+  --paper-table ID     take them from this table of FILE only (default: the best-covering table)
+  --select-by val|last pick each cell's hyper-parameters by the validation accuracy of the best-validation
+                       epoch (val, default) or of the last epoch; never by test accuracy
+  --plot KIND          add a plot: alpha (accuracy per epoch per gradient-penalty alpha), np (accuracy
+                       vs n_labeled); accuracy and error (per-class error) per epoch are always drawn
+  --no-plots           tables only
+  --title T            the report's title
+  --digits N           decimals of the percentages (default 1)
 )";
 
 struct CommonArgs {
@@ -256,6 +276,49 @@ int cmd_describe(const std::vector<std::string>& args) {
   return 0;
 }
 
+int cmd_report(const std::vector<std::string>& args) {
+  std::vector<std::string> dirs, plots;
+  std::string out, rows, cols, paper, paper_table, select_by = "val", title;
+  int digits = 1;
+  bool no_plots = false;
+  po::options_description desc;
+  desc.add_options()("dir", po::value(&dirs)->composing())("out", po::value(&out))("rows", po::value(&rows))(
+      "cols", po::value(&cols))("paper", po::value(&paper))("paper-table", po::value(&paper_table))(
+      "select-by", po::value(&select_by))("plot", po::value(&plots)->composing())("no-plots", po::bool_switch(&no_plots))(
+      "title", po::value(&title))("digits", po::value(&digits));
+  po::positional_options_description pos;
+  pos.add("dir", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (dirs.empty()) throw Error("report: give one or more result folders, e.g. pulab report results/quickstart");
+  if (digits < 0 || digits > 6) throw Error("--digits must be between 0 and 6");
+
+  report::ReportOptions options;
+  options.dirs.assign(dirs.begin(), dirs.end());
+  options.out = out;
+  options.rows = rows;
+  options.cols = cols;
+  options.paper = paper;
+  options.paper_table = paper_table;
+  options.select_by = report::parse_select_by(select_by);
+  options.title = title;
+  options.digits = digits;
+  if (no_plots) options.plots.clear();
+  for (const auto& p : plots) {
+    if (p == "all") options.plots.insert(report::plot_kinds().begin(), report::plot_kinds().end());
+    else options.plots.insert(p);
+  }
+  if (no_plots && !plots.empty()) throw Error("--no-plots and --plot contradict each other");
+
+  const report::ReportOutcome outcome = report::make_report(options);
+  std::cout << outcome.markdown;
+  for (const auto& w : outcome.warnings) fmt::print(stderr, "pulab report: warning: {}\n", w);
+  fmt::print("\nwrote {} ({} finished run{}, {} failed; {} image{})\n", outcome.markdown_file.string(), outcome.finished,
+             outcome.finished == 1 ? "" : "s", outcome.failed, outcome.images.size(), outcome.images.size() == 1 ? "" : "s");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -281,7 +344,8 @@ int main(int argc, char** argv) {
     if (command == "plan") return cmd_plan(args);
     if (command == "plugins") return cmd_plugins(args);
     if (command == "describe") return cmd_describe(args);
-    std::string m = closest_match(command, {"run", "plan", "plugins", "describe"});
+    if (command == "report") return cmd_report(args);
+    std::string m = closest_match(command, {"run", "plan", "plugins", "describe", "report"});
     std::cerr << "pulab: error: unknown command '" << command << "'" << (m.empty() ? "" : " (did you mean '" + m + "'?)")
               << "; see pulab --help\n";
     return 2;

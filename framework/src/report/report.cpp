@@ -1,0 +1,320 @@
+#include "report/report.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "pulab/error.hpp"
+#include "report/paper.hpp"
+#include "report/plots.hpp"
+#include "report/results_index.hpp"
+#include "report/stats.hpp"
+#include "report/table.hpp"
+
+namespace pulab::report {
+namespace fs = std::filesystem;
+
+const std::vector<std::string>& plot_kinds() {
+  static const std::vector<std::string> kinds{"accuracy", "error", "alpha", "np"};
+  return kinds;
+}
+
+namespace {
+
+using Runs = std::vector<const RunResult*>;
+
+// Per epoch: mean and sample std over the runs (in percent) of one metric.
+void epoch_curve(const Runs& runs, const std::function<double(const EpochScores&)>& metric, Series& s) {
+  std::map<std::int64_t, std::vector<double>> by_epoch;
+  for (const RunResult* r : runs)
+    for (const auto& e : r->epochs) by_epoch[e.epoch].push_back(100.0 * metric(e));
+  for (const auto& [epoch, values] : by_epoch) {
+    const Summary m = summarize(values);
+    s.x.push_back(static_cast<double>(epoch));
+    s.y.push_back(m.mean);
+    s.err.push_back(m.std);
+  }
+}
+
+std::size_t max_seeds(const Grid& g, const std::string& col) {
+  std::size_t n = 0;
+  for (const auto& r : g.rows)
+    if (const Cell* c = g.find(r, col)) n = std::max(n, c->best().runs.size());
+  return n;
+}
+
+std::string seeds_text(std::size_t n) { return n > 1 ? fmt::format("mean of {} seeds, band ±1 std", n) : "1 seed"; }
+
+struct PlotSet {
+  std::string heading;
+  std::vector<Plot> plots;
+};
+
+PlotSet accuracy_plots(const Grid& g, const std::string& title) {
+  PlotSet set{"Test accuracy per epoch", {}};
+  for (const auto& col : g.cols) {
+    Plot p;
+    p.name = "accuracy_" + file_part(col);
+    p.title = fmt::format("{}{} — test accuracy per epoch ({})", title.empty() ? "" : title + ": ", col,
+                          seeds_text(max_seeds(g, col)));
+    p.xlabel = "epoch";
+    p.ylabel = "test accuracy [%]";
+    for (std::size_t i = 0; i < g.rows.size(); ++i) {
+      const Cell* c = g.find(g.rows[i], col);
+      if (!c) continue;
+      Series s;
+      s.title = g.rows[i];
+      s.color = static_cast<int>(i);
+      epoch_curve(c->best().runs, [](const EpochScores& e) { return e.test.accuracy; }, s);
+      p.series.push_back(std::move(s));
+    }
+    set.plots.push_back(std::move(p));
+  }
+  return set;
+}
+
+PlotSet error_plots(const Grid& g, const std::string& title) {
+  PlotSet set{"P-class and N-class test error per epoch (Fig. 2)", {}};
+  for (const auto& col : g.cols) {
+    Plot p;
+    p.name = "error_" + file_part(col);
+    p.title = fmt::format("{}{} — test error per class (solid: P, dashed: N; {})", title.empty() ? "" : title + ": ",
+                          col, seeds_text(max_seeds(g, col)));
+    p.xlabel = "epoch";
+    p.ylabel = "test error [%]";
+    for (std::size_t i = 0; i < g.rows.size(); ++i) {
+      const Cell* c = g.find(g.rows[i], col);
+      if (!c) continue;
+      Series sp, sn;
+      sp.title = g.rows[i] + " P-class";
+      sn.title = g.rows[i] + " N-class";
+      sp.color = sn.color = static_cast<int>(i);
+      sn.dashed = true;
+      epoch_curve(c->best().runs, [](const EpochScores& e) { return e.test.error_p; }, sp);
+      epoch_curve(c->best().runs, [](const EpochScores& e) { return e.test.error_n; }, sn);
+      p.series.push_back(std::move(sp));
+      p.series.push_back(std::move(sn));
+    }
+    set.plots.push_back(std::move(p));
+  }
+  return set;
+}
+
+PlotSet alpha_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::vector<std::string>& warnings) {
+  PlotSet set{"Gradient-penalty strength α (Fig. 4)", {}};
+  for (const auto& col : g.cols) {
+    Runs in_col;
+    for (const RunResult* r : runs)
+      if (r->label(g.col_key) == col && r->value(o.alpha_key)) in_col.push_back(r);
+    if (in_col.empty()) continue;
+    const Grid ga = build_grid(in_col, o.alpha_key, g.row_key, o.select_by);
+    Plot p;
+    p.name = "alpha_" + file_part(col);
+    p.xlabel = "epoch";
+    p.ylabel = "test accuracy [%]";
+    std::size_t seeds = 0;
+    int colour = 0;
+    for (const auto& alpha : ga.rows) {
+      for (const auto& row : ga.cols) {
+        const Cell* c = ga.find(alpha, row);
+        if (!c) continue;
+        seeds = std::max(seeds, c->best().runs.size());
+        const std::string value = normalize_number(c->best().runs.front()->value(o.alpha_key).value_or("?"));
+        Series s;
+        s.title = ga.cols.size() > 1 ? fmt::format("{}, α = {}", row, value) : fmt::format("α = {}", value);
+        s.color = colour++;
+        epoch_curve(c->best().runs, [](const EpochScores& e) { return e.test.accuracy; }, s);
+        p.series.push_back(std::move(s));
+      }
+    }
+    p.title = fmt::format("{}{} — test accuracy per epoch by gradient-penalty α ({})",
+                          o.title.empty() ? "" : o.title + ": ", col, seeds_text(seeds));
+    set.plots.push_back(std::move(p));
+  }
+  if (set.plots.empty()) warnings.push_back("--plot alpha: no run has " + o.alpha_key + "; no α plot");
+  return set;
+}
+
+PlotSet np_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::vector<std::string>& warnings) {
+  PlotSet set{"Accuracy vs number of labeled positives n_p (Fig. 5)", {}};
+  const std::string np_key = "config.split.n_labeled";
+  std::map<std::string, Runs> by_dataset;
+  for (const RunResult* r : runs)
+    if (r->value(np_key)) by_dataset[r->value("config.dataset.name").value_or("?")].push_back(r);
+  for (const auto& [dataset, members] : by_dataset) {
+    const Grid gn = build_grid(members, np_key, g.row_key, o.select_by);
+    Plot p;
+    p.name = "np_" + file_part(dataset);
+    p.xlabel = "labeled positives n_p";
+    p.ylabel = "test accuracy [%] (last epoch)";
+    p.error_bars = true;
+    p.log2_x = true;
+    std::size_t seeds = 0;
+    std::vector<std::string> methods = gn.cols;
+    reorder(methods, g.rows);
+    for (std::size_t i = 0; i < methods.size(); ++i) {
+      Series s;
+      s.title = methods[i];
+      s.color = static_cast<int>(std::find(g.rows.begin(), g.rows.end(), methods[i]) - g.rows.begin());
+      std::vector<std::pair<double, Summary>> points;
+      for (const auto& n : gn.rows) {
+        const Cell* c = gn.find(n, methods[i]);
+        if (!c) continue;
+        std::vector<double> acc;
+        for (const RunResult* r : c->best().runs) acc.push_back(100.0 * r->last.test.accuracy);
+        seeds = std::max(seeds, acc.size());
+        points.emplace_back(std::stod(c->best().runs.front()->value(np_key).value_or("0")), summarize(acc));
+      }
+      std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& [x, m] : points) {
+        s.x.push_back(x);
+        s.y.push_back(m.mean);
+        s.err.push_back(m.std);
+      }
+      p.series.push_back(std::move(s));
+    }
+    p.title = fmt::format("{}{} — test accuracy vs n_p (error bars ±1 std; {})", o.title.empty() ? "" : o.title + ": ",
+                          dataset, seeds > 1 ? fmt::format("{} seeds", seeds) : "1 seed");
+    if (gn.rows.size() < 2) warnings.push_back("--plot np: " + dataset + " has runs for one n_labeled only");
+    set.plots.push_back(std::move(p));
+  }
+  return set;
+}
+
+}  // namespace
+
+ReportOutcome make_report(const ReportOptions& o) {
+  if (o.dirs.empty()) throw Error("report: give one or more result folders");
+  for (const auto& k : o.plots) {
+    if (std::find(plot_kinds().begin(), plot_kinds().end(), k) == plot_kinds().end()) {
+      throw Error("--plot " + k + ": unknown plot (accuracy, error, alpha, np)");
+    }
+  }
+  ReportOutcome out;
+  const ResultsIndex index = load_results(o.dirs);
+  out.finished = index.runs.size();
+  out.failed = index.failed.size();
+  for (const auto& u : index.unreadable) out.warnings.push_back("unreadable result file " + u);
+  if (index.runs.empty()) {
+    std::string where;
+    for (const auto& d : o.dirs) where += (where.empty() ? "" : ", ") + d.string();
+    throw Error(fmt::format("no finished run below {} ({} failed, {} unreadable result files)", where,
+                            index.failed.size(), index.unreadable.size()));
+  }
+  Runs runs;
+  for (const auto& r : index.runs) runs.push_back(&r);
+
+  const bool any_compose = std::any_of(runs.begin(), runs.end(), [](const RunResult* r) { return r->sweep.count("compose"); });
+  const std::string row_key = o.rows.empty() ? (any_compose ? "compose" : "experiment") : o.rows;
+  const std::string col_key = o.cols.empty() ? "experiment" : o.cols;
+  Grid grid = build_grid(runs, row_key, col_key, o.select_by);
+
+  PaperNumbers paper;
+  const bool have_paper = !o.paper.empty();
+  if (have_paper) {
+    paper = load_paper_numbers(o.paper);
+    if (!o.paper_table.empty() && !paper.table(o.paper_table)) {
+      std::string ids;
+      for (const auto& t : paper.tables) ids += (ids.empty() ? "" : ", ") + t.id;
+      throw Error("--paper-table " + o.paper_table + ": not in " + o.paper.string() + " (tables: " + ids + ")");
+    }
+    reorder(grid.rows, paper.row_order());
+    reorder(grid.cols, paper.col_order());
+  } else if (!o.paper_table.empty()) {
+    throw Error("--paper-table needs --paper FILE");
+  }
+
+  std::vector<std::string> experiments;
+  for (const RunResult* r : runs)
+    if (std::find(experiments.begin(), experiments.end(), r->experiment) == experiments.end())
+      experiments.push_back(r->experiment);
+  std::string title = o.title;
+  if (title.empty()) {
+    for (const auto& e : experiments) title += (title.empty() ? "" : ", ") + e;
+  }
+  const fs::path out_dir = o.out.empty() ? o.dirs.front() / "report" : o.out;
+  const fs::path plot_dir = out_dir / "plots";
+
+  // The table.
+  TableOptions topt;
+  topt.digits = o.digits;
+  topt.paper = have_paper ? &paper : nullptr;
+  topt.paper_table = o.paper_table;
+  topt.select_by = o.select_by;
+  const TableText table = accuracy_table(grid, topt);
+
+  std::string md = fmt::format("# {}\n\n", o.title.empty() ? "pulab report: " + title : title);
+  std::string sources;
+  for (const auto& d : o.dirs) sources += (sources.empty() ? "`" : ", `") + d.string() + "`";
+  md += fmt::format("{} finished run{} from {}{}.\n\n", runs.size(), runs.size() == 1 ? "" : "s", sources,
+                    index.failed.empty() ? "" : fmt::format("; {} failed (listed below)", index.failed.size()));
+  md += "## Test accuracy [%]\n\n";
+  md += fmt::format(
+      "Rows: `{}`; columns: `{}`. *last*: test accuracy at the last epoch; *best-val*: at the epoch of highest "
+      "validation accuracy; mean ± sample std over seeds (n = number of seeds). Where a cell has several "
+      "hyper-parameter settings, the one with the highest mean validation accuracy ({}) is reported — never "
+      "chosen by test accuracy.{}\n\n",
+      row_key, col_key, to_string(o.select_by), have_paper ? " *paper*: the published number." : "");
+  md += table.markdown;
+  if (!table.notes.empty()) {
+    md += "\nNotes:\n\n";
+    for (const auto& n : table.notes) md += "- " + n + "\n";
+  }
+
+  // The plots.
+  if (!o.plots.empty()) {
+    std::vector<PlotSet> sets;
+    if (o.plots.count("accuracy")) sets.push_back(accuracy_plots(grid, o.title));
+    if (o.plots.count("error")) sets.push_back(error_plots(grid, o.title));
+    if (o.plots.count("alpha")) sets.push_back(alpha_plots(runs, grid, o, out.warnings));
+    if (o.plots.count("np")) sets.push_back(np_plots(runs, grid, o, out.warnings));
+    const bool gnuplot = gnuplot_available();
+    if (!gnuplot) {
+      out.warnings.push_back(fmt::format(
+          "gnuplot not found ('{}'): no images drawn; the tables are complete and each plot's data and script are in "
+          "{} (install gnuplot, e.g. apt-get install gnuplot-nox, and run `gnuplot NAME.gp` there or rerun the report)",
+          gnuplot_command(), plot_dir.string()));
+    }
+    md += "\n## Plots\n";
+    for (const auto& set : sets) {
+      if (set.plots.empty()) continue;
+      md += "\n### " + set.heading + "\n\n";
+      for (const auto& p : set.plots) {
+        const Rendered r = render_plot(p, plot_dir, gnuplot);
+        if (!r.error.empty()) out.warnings.push_back(r.error);
+        out.images.insert(out.images.end(), r.images.begin(), r.images.end());
+        if (gnuplot && r.error.empty()) {
+          md += fmt::format("![{}](plots/{}.png)\n[SVG](plots/{}.svg) · [data](plots/{}.dat) · [script](plots/{}.gp)\n\n",
+                            p.title, p.name, p.name, p.name, p.name);
+        } else {
+          md += fmt::format("- {}: not drawn; data `plots/{}.dat`, script `plots/{}.gp`\n", p.title, p.name, p.name);
+        }
+      }
+    }
+  }
+
+  if (!index.failed.empty()) {
+    md += "\n## Failed runs (not in the tables)\n\n";
+    for (const auto& r : index.failed) {
+      std::string error = r.error.empty() ? "(no message)" : r.error;
+      std::replace(error.begin(), error.end(), '\n', ' ');
+      md += fmt::format("- `{}/{}` ({}): {} — `{}`\n", r.experiment, r.run_id, r.status.empty() ? "no status" : r.status,
+                        error, r.file.string());
+    }
+  }
+  if (!out.warnings.empty()) {
+    md += "\n## Warnings\n\n";
+    for (const auto& w : out.warnings) md += "- " + w + "\n";
+  }
+
+  fs::create_directories(out_dir);
+  out.markdown_file = out_dir / "report.md";
+  std::ofstream(out.markdown_file) << md;
+  out.markdown = md;
+  return out;
+}
+
+}  // namespace pulab::report

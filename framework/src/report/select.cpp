@@ -1,0 +1,86 @@
+#include "report/select.hpp"
+
+#include <algorithm>
+
+#include "pulab/error.hpp"
+
+namespace pulab::report {
+
+SelectBy parse_select_by(const std::string& text) {
+  if (text == "val" || text == "best_val" || text == "best-val") return SelectBy::BestVal;
+  if (text == "last") return SelectBy::Last;
+  throw Error("--select-by must be 'val' (validation accuracy of the best-validation epoch) or 'last' "
+              "(validation accuracy of the last epoch), not '" + text + "'");
+}
+
+const char* to_string(SelectBy by) { return by == SelectBy::BestVal ? "best-validation epoch" : "last epoch"; }
+
+double selection_score(const RunResult& run, SelectBy by) {
+  return by == SelectBy::BestVal ? run.best_val.val.accuracy : run.last.val.accuracy;
+}
+
+std::string setting_of(const RunResult& run, const std::string& row_key, const std::string& col_key) {
+  const std::string row_path = config_path_of(row_key), col_path = config_path_of(col_key);
+  std::string name;
+  for (const auto& [key, value] : run.sweep) {
+    if (key == "train.seed") continue;
+    if (key == row_key || key == col_key) continue;
+    if (!row_path.empty() && key == row_path) continue;
+    if (!col_path.empty() && key == col_path) continue;
+    name += (name.empty() ? "" : ", ") + key + "=" + normalize_number(value);
+  }
+  return name;
+}
+
+const Cell* Grid::find(const std::string& row, const std::string& col) const {
+  auto it = cells.find({row, col});
+  return it == cells.end() ? nullptr : &it->second;
+}
+
+Grid build_grid(const std::vector<const RunResult*>& runs, const std::string& row_key, const std::string& col_key,
+                SelectBy by) {
+  Grid grid;
+  grid.row_key = row_key;
+  grid.col_key = col_key;
+  std::map<std::pair<std::string, std::string>, std::map<std::string, std::vector<const RunResult*>>> groups;
+  for (const RunResult* run : runs) {
+    const std::string row = run->label(row_key), col = run->label(col_key);
+    groups[{row, col}][setting_of(*run, row_key, col_key)].push_back(run);
+    if (std::find(grid.rows.begin(), grid.rows.end(), row) == grid.rows.end()) grid.rows.push_back(row);
+    if (std::find(grid.cols.begin(), grid.cols.end(), col) == grid.cols.end()) grid.cols.push_back(col);
+  }
+  std::sort(grid.rows.begin(), grid.rows.end(), natural_less);
+  std::sort(grid.cols.begin(), grid.cols.end(), natural_less);
+
+  for (auto& [where, settings] : groups) {
+    Cell cell;
+    cell.row = where.first;
+    cell.col = where.second;
+    for (auto& [name, members] : settings) {
+      Setting s;
+      s.name = name;
+      s.runs = members;
+      std::vector<double> scores;
+      for (const RunResult* r : members) scores.push_back(selection_score(*r, by));
+      s.val = summarize(scores);
+      cell.settings.push_back(std::move(s));
+    }
+    std::sort(cell.settings.begin(), cell.settings.end(),
+              [](const Setting& a, const Setting& b) { return natural_less(a.name, b.name); });
+    for (std::size_t i = 1; i < cell.settings.size(); ++i) {
+      if (cell.settings[i].val.mean > cell.settings[cell.chosen].val.mean) cell.chosen = i;
+    }
+    grid.cells.emplace(where, std::move(cell));
+  }
+  return grid;
+}
+
+void reorder(std::vector<std::string>& labels, const std::vector<std::string>& preferred) {
+  std::stable_sort(labels.begin(), labels.end(), [&](const std::string& a, const std::string& b) {
+    auto ia = std::find(preferred.begin(), preferred.end(), a);
+    auto ib = std::find(preferred.begin(), preferred.end(), b);
+    return ia < ib;  // not listed = end(): after every listed label, order kept
+  });
+}
+
+}  // namespace pulab::report

@@ -1,0 +1,56 @@
+#pragma once
+// `pulab report`, part 2: runs grouped into a grid of (row, column) cells, seeds pooled, and
+// per cell the hyper-parameter setting chosen by VALIDATION accuracy (never test accuracy).
+//
+// A run's setting is the values of its sweep keys other than the row key, the column key and
+// train.seed (e.g. "train.lr=0.0001"). Runs of one cell with the same setting are seeds of it.
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "report/results_index.hpp"
+#include "report/stats.hpp"
+
+namespace pulab::report {
+
+// Which validation accuracy ranks the settings: that of the best-validation epoch, or of the
+// last epoch.
+enum class SelectBy { BestVal, Last };
+SelectBy parse_select_by(const std::string& text);  // "val" | "last"; throws pulab::Error
+const char* to_string(SelectBy by);
+
+// The validation accuracy a run is ranked by.
+double selection_score(const RunResult& run, SelectBy by);
+
+struct Setting {
+  std::string name;                    // "train.lr=0.0001, risk.loss=sigmoid"; "" when nothing else varies
+  std::vector<const RunResult*> runs;  // its seeds
+  Summary val;                         // the selection score over the seeds
+};
+
+struct Cell {
+  std::string row, col;
+  std::vector<Setting> settings;  // in natural order of their names
+  std::size_t chosen = 0;         // the setting with the highest mean validation accuracy
+  const Setting& best() const { return settings[chosen]; }
+};
+
+struct Grid {
+  std::string row_key, col_key;
+  std::vector<std::string> rows, cols;  // natural order unless reordered
+  std::map<std::pair<std::string, std::string>, Cell> cells;
+
+  const Cell* find(const std::string& row, const std::string& col) const;
+};
+
+Grid build_grid(const std::vector<const RunResult*>& runs, const std::string& row_key, const std::string& col_key,
+                SelectBy by);
+
+// The setting of a run given the grid's keys (exposed for tests).
+std::string setting_of(const RunResult& run, const std::string& row_key, const std::string& col_key);
+
+// Puts the labels listed in `preferred` first, in that order, the others after them.
+void reorder(std::vector<std::string>& labels, const std::vector<std::string>& preferred);
+
+}  // namespace pulab::report

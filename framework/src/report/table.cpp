@@ -1,0 +1,141 @@
+#include "report/table.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace pulab::report {
+
+namespace {
+
+// Width in code points (UTF-8 continuation bytes do not count): "±" is one column.
+std::size_t width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+std::string pad(const std::string& s, std::size_t w) { return s + std::string(w > width(s) ? w - width(s) : 0, ' '); }
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+Summary test_accuracy(const Setting& s, bool last) {
+  std::vector<double> v;
+  for (const RunResult* r : s.runs) v.push_back(last ? r->last.test.accuracy : r->best_val.test.accuracy);
+  return summarize(v);
+}
+
+}  // namespace
+
+std::string markdown(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> w(header.size(), 3);
+  for (std::size_t c = 0; c < header.size(); ++c) w[c] = std::max(w[c], width(header[c]));
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < r.size() && c < w.size(); ++c) w[c] = std::max(w[c], width(r[c]));
+  std::string out = "|";
+  for (std::size_t c = 0; c < header.size(); ++c) out += " " + pad(header[c], w[c]) + " |";
+  out += "\n|";
+  for (std::size_t c = 0; c < header.size(); ++c) out += (c == 0 ? " :" : " ") + std::string(w[c] - 1, '-') + (c == 0 ? " |" : ": |");
+  out += "\n";
+  for (const auto& r : rows) {
+    out += "|";
+    for (std::size_t c = 0; c < header.size(); ++c) out += " " + pad(c < r.size() ? r[c] : "", w[c]) + " |";
+    out += "\n";
+  }
+  return out;
+}
+
+TableText accuracy_table(const Grid& grid, const TableOptions& o) {
+  TableText out;
+
+  // Paper numbers per cell: from --paper-table, else from the table covering most of our cells
+  // that has this cell.
+  std::map<std::pair<std::string, std::string>, std::vector<const PaperCell*>> paper;
+  std::set<std::string> tables_used;
+  if (o.paper) {
+    std::vector<std::pair<std::string, std::string>> present;
+    for (const auto& r : grid.rows)
+      for (const auto& c : grid.cols) present.emplace_back(r, c);
+    const std::vector<std::string> ranked =
+        o.paper_table.empty() ? o.paper->rank_tables(present) : std::vector<std::string>{o.paper_table};
+    for (const auto& key : present) {
+      for (const auto& id : ranked) {
+        auto cells = o.paper->lookup(key.first, key.second, id);
+        if (cells.empty()) continue;
+        paper[key] = cells;
+        tables_used.insert(id);
+        break;
+      }
+    }
+  }
+
+  std::vector<std::string> header{grid.row_key};
+  std::vector<bool> col_has_paper;
+  for (const auto& c : grid.cols) {
+    bool any = false;
+    for (const auto& r : grid.rows) any = any || paper.count({r, c});
+    col_has_paper.push_back(any);
+    header.push_back(escape(c) + " last");
+    header.push_back(escape(c) + " best-val");
+    if (any) header.push_back(escape(c) + " paper");
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : grid.rows) {
+    std::vector<std::string> line{escape(r)};
+    for (std::size_t ci = 0; ci < grid.cols.size(); ++ci) {
+      const auto& c = grid.cols[ci];
+      if (const Cell* cell = grid.find(r, c)) {
+        line.push_back(format_summary(test_accuracy(cell->best(), true), o.digits));
+        line.push_back(format_summary(test_accuracy(cell->best(), false), o.digits));
+      } else {
+        line.push_back("–");
+        line.push_back("–");
+      }
+      if (col_has_paper[ci]) {
+        auto it = paper.find({r, c});
+        line.push_back(it == paper.end() ? "–" : format_paper(it->second));
+      }
+    }
+    rows.push_back(line);
+  }
+  out.markdown = markdown(header, rows);
+
+  // Notes: the settings chosen by validation accuracy, then where the paper numbers come from.
+  for (const auto& r : grid.rows) {
+    for (const auto& c : grid.cols) {
+      const Cell* cell = grid.find(r, c);
+      if (!cell) continue;
+      if (cell->settings.size() > 1) {
+        std::string others;
+        for (std::size_t i = 0; i < cell->settings.size(); ++i) {
+          if (i == cell->chosen) continue;
+          const auto& s = cell->settings[i];
+          others += fmt::format("{}`{}` {}", others.empty() ? "" : "; ", s.name, format_summary(s.val, o.digits));
+        }
+        out.notes.push_back(fmt::format("{} / {}: chose `{}` (validation accuracy {}) over {}", r, c,
+                                        cell->best().name, format_summary(cell->best().val, o.digits), others));
+      }
+      std::map<std::int64_t, int> seeds;
+      for (const RunResult* run : cell->best().runs) ++seeds[run->seed];
+      for (const auto& [seed, n] : seeds) {
+        if (n > 1) {
+          out.notes.push_back(fmt::format("{} / {}: {} runs share seed {} (the same results loaded twice?); "
+                                          "they are counted as separate seeds", r, c, n, seed));
+        }
+      }
+    }
+  }
+  for (const auto& id : tables_used) {
+    const PaperTable* t = o.paper->table(id);
+    out.notes.push_back(fmt::format("paper: {}{}", t ? t->label : id, t && !t->caption.empty() ? " — " + t->caption : ""));
+  }
+  return out;
+}
+
+}  // namespace pulab::report

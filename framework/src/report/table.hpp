@@ -1,0 +1,30 @@
+#pragma once
+// `pulab report`, part 5: the Markdown table of test accuracy, one row per method and one
+// column group per setting (the paper's layout): "last" and "best-val" (mean ± std (n) over
+// seeds, of the setting chosen by validation accuracy) and "paper" where the paper gives a number.
+#include <string>
+#include <vector>
+
+#include "report/paper.hpp"
+#include "report/select.hpp"
+
+namespace pulab::report {
+
+struct TableOptions {
+  int digits = 1;                      // decimals of the percentages
+  const PaperNumbers* paper = nullptr;  // null: no paper column
+  std::string paper_table;             // "" = per cell, the table covering most of ours
+  SelectBy select_by = SelectBy::BestVal;
+};
+
+struct TableText {
+  std::string markdown;            // the table, columns padded so it reads as plain text too
+  std::vector<std::string> notes;  // bullet lines: the chosen settings, the paper tables used
+};
+
+TableText accuracy_table(const Grid& grid, const TableOptions& options);
+
+// A Markdown table with padded columns (exposed for tests).
+std::string markdown(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace pulab::report
