@@ -1,6 +1,7 @@
 #include "pulab/params.hpp"
 
-#include <sstream>
+#include <cstdio>
+#include <cstdlib>
 
 #include "pulab/error.hpp"
 
@@ -115,11 +116,14 @@ Params Params::defaults(const Schema& schema) {
 }
 
 namespace {
+// The shortest text that reads back as the same double: 4e-05, not 4.0000000000000003e-05.
 std::string format_double(double d) {
-  std::ostringstream os;
-  os.precision(17);
-  os << d;
-  std::string s = os.str();
+  char buffer[40];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof(buffer), "%.*g", precision, d);
+    if (std::strtod(buffer, nullptr) == d) break;
+  }
+  std::string s = buffer;
   // Keep a float recognisable as a float when written back to TOML.
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
   return s;

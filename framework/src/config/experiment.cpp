@@ -217,10 +217,15 @@ ComponentConfig resolve_component(const ConfigNode& table, const std::string& ta
   return {name, check_against_schema(table, component->schema, table_name + " (" + name + ")", ignored)};
 }
 
+// A sweep value as it appears in run ids: strings bare, arrays joined with 'x' ([300, 300] -> 300x300).
 std::string label_value(const ConfigNode& n) {
   if (n.is_string()) return n.as_string();
-  std::string s = n.to_toml_value();
-  return s;
+  if (n.is_array()) {
+    std::string out;
+    for (const auto& item : n.as_array()) out += (out.empty() ? "" : "x") + label_value(item);
+    return out;
+  }
+  return n.to_toml_value();
 }
 
 std::string sanitize(const std::string& s) {

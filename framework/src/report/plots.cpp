@@ -35,6 +35,17 @@ std::string quoted(const std::string& s) {
   return out + "'";
 }
 
+// A gnuplot double-quoted string: backslash escapes, "\n" starts a new line.
+std::string double_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out + "\"";
+}
+
 std::string shell_quoted(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
@@ -88,21 +99,18 @@ std::string plot_data(const Plot& plot) {
 std::string plot_script(const Plot& plot) {
   std::ostringstream gp;
   const std::string dat = plot.name + ".dat";
-  std::size_t longest = 0, most_points = 0;
-  for (const auto& s : plot.series) {
-    longest = std::max(longest, s.title.size());
-    most_points = std::max(most_points, s.x.size());
-  }
+  std::size_t most_points = 0;
+  for (const auto& s : plot.series) most_points = std::max(most_points, s.x.size());
   gp << "# Written by `pulab report`; rerun with: gnuplot " << plot.name << ".gp\n"
      << "set encoding utf8\n"
-     << "set title " << quoted(plot.title) << " font ',14'\n"
+     << "set title " << double_quoted(plot.subtitle.empty() ? plot.title : plot.title + "\n" + plot.subtitle)
+     << " font ',13'\n"
      << "set xlabel " << quoted(plot.xlabel) << " font ',12'\n"
      << "set ylabel " << quoted(plot.ylabel) << " font ',12'\n"
      << "set grid back lc rgb '#dddddd' lw 1 dt 1\n"
      << "set border 3 lw 1.2\nset tics nomirror out\n"
      // The legend sits right of the plot area, never over the lines.
      << "set key outside right top vertical Left reverse samplen 3 spacing 1.2 width 1 box lc rgb '#bbbbbb'\n"
-     << "set rmargin at screen " << (longest > 28 ? 0.62 : longest > 18 ? 0.70 : 0.76) << "\n"
      << "set lmargin 10\n"
      << "set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05\n"
      << "set style fill transparent solid 0.15 noborder\n"

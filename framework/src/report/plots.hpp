@@ -19,6 +19,7 @@ struct Series {
 struct Plot {
   std::string name;  // file stem
   std::string title, xlabel, ylabel;
+  std::string subtitle;  // a smaller second title line (seeds, what the band means)
   std::vector<Series> series;
   bool error_bars = false;  // err as error bars (else as a translucent band)
   bool log2_x = false;      // x on a log2 axis, tics at the data's x values

@@ -58,8 +58,8 @@ PlotSet accuracy_plots(const Grid& g, const std::string& title) {
   for (const auto& col : g.cols) {
     Plot p;
     p.name = "accuracy_" + file_part(col);
-    p.title = fmt::format("{}{} — test accuracy per epoch ({})", title.empty() ? "" : title + ": ", col,
-                          seeds_text(max_seeds(g, col)));
+    p.title = fmt::format("{}{} — test accuracy per epoch", title.empty() ? "" : title + ": ", col);
+    p.subtitle = seeds_text(max_seeds(g, col));
     p.xlabel = "epoch";
     p.ylabel = "test accuracy [%]";
     for (std::size_t i = 0; i < g.rows.size(); ++i) {
@@ -81,8 +81,9 @@ PlotSet error_plots(const Grid& g, const std::string& title) {
   for (const auto& col : g.cols) {
     Plot p;
     p.name = "error_" + file_part(col);
-    p.title = fmt::format("{}{} — test error per class (solid: P, dashed: N; {})", title.empty() ? "" : title + ": ",
-                          col, seeds_text(max_seeds(g, col)));
+    p.title = fmt::format("{}{} — test error of the P class (solid) and the N class (dashed)",
+                          title.empty() ? "" : title + ": ", col);
+    p.subtitle = seeds_text(max_seeds(g, col));
     p.xlabel = "epoch";
     p.ylabel = "test error [%]";
     for (std::size_t i = 0; i < g.rows.size(); ++i) {
@@ -108,7 +109,7 @@ PlotSet alpha_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std
   for (const auto& col : g.cols) {
     Runs in_col;
     for (const RunResult* r : runs)
-      if (r->label(g.col_key) == col && r->value(o.alpha_key)) in_col.push_back(r);
+      if (column_of(*r, g.row_key, g.col_key) == col && r->value(o.alpha_key)) in_col.push_back(r);
     if (in_col.empty()) continue;
     const Grid ga = build_grid(in_col, o.alpha_key, g.row_key, o.select_by);
     Plot p;
@@ -130,8 +131,9 @@ PlotSet alpha_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std
         p.series.push_back(std::move(s));
       }
     }
-    p.title = fmt::format("{}{} — test accuracy per epoch by gradient-penalty α ({})",
-                          o.title.empty() ? "" : o.title + ": ", col, seeds_text(seeds));
+    p.title = fmt::format("{}{} — test accuracy per epoch by gradient-penalty strength α",
+                          o.title.empty() ? "" : o.title + ": ", col);
+    p.subtitle = seeds_text(seeds);
     set.plots.push_back(std::move(p));
   }
   if (set.plots.empty()) warnings.push_back("--plot alpha: no run has " + o.alpha_key + "; no α plot");
@@ -149,7 +151,7 @@ PlotSet np_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::v
     Plot p;
     p.name = "np_" + file_part(dataset);
     p.xlabel = "labeled positives n_p";
-    p.ylabel = "test accuracy [%] (last epoch)";
+    p.ylabel = "test accuracy [%]";
     p.error_bars = true;
     p.log2_x = true;
     std::size_t seeds = 0;
@@ -176,8 +178,9 @@ PlotSet np_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::v
       }
       p.series.push_back(std::move(s));
     }
-    p.title = fmt::format("{}{} — test accuracy vs n_p (error bars ±1 std; {})", o.title.empty() ? "" : o.title + ": ",
-                          dataset, seeds > 1 ? fmt::format("{} seeds", seeds) : "1 seed");
+    p.title = fmt::format("{}{} — test accuracy at the last epoch vs labeled positives n_p",
+                          o.title.empty() ? "" : o.title + ": ", dataset);
+    p.subtitle = seeds > 1 ? fmt::format("mean of {} seeds, error bars ±1 std", seeds) : "1 seed";
     if (gn.rows.size() < 2) warnings.push_back("--plot np: " + dataset + " has runs for one n_labeled only");
     set.plots.push_back(std::move(p));
   }

@@ -19,17 +19,36 @@ double selection_score(const RunResult& run, SelectBy by) {
   return by == SelectBy::BestVal ? run.best_val.val.accuracy : run.last.val.accuracy;
 }
 
-std::string setting_of(const RunResult& run, const std::string& row_key, const std::string& col_key) {
+namespace {
+
+bool is_data_key(const std::string& key) {
+  return key.rfind("dataset.", 0) == 0 || key.rfind("split.", 0) == 0 || key.rfind("labeling.", 0) == 0;
+}
+
+// True for the sweep keys the row or the column key stand for.
+bool is_grid_key(const std::string& key, const std::string& row_key, const std::string& col_key) {
+  if (key == row_key || key == col_key) return true;
   const std::string row_path = config_path_of(row_key), col_path = config_path_of(col_key);
+  return (!row_path.empty() && key == row_path) || (!col_path.empty() && key == col_path);
+}
+
+}  // namespace
+
+std::string setting_of(const RunResult& run, const std::string& row_key, const std::string& col_key) {
   std::string name;
   for (const auto& [key, value] : run.sweep) {
-    if (key == "train.seed") continue;
-    if (key == row_key || key == col_key) continue;
-    if (!row_path.empty() && key == row_path) continue;
-    if (!col_path.empty() && key == col_path) continue;
+    if (key == "train.seed" || is_data_key(key) || is_grid_key(key, row_key, col_key)) continue;
     name += (name.empty() ? "" : ", ") + key + "=" + normalize_number(value);
   }
   return name;
+}
+
+std::string column_of(const RunResult& run, const std::string& row_key, const std::string& col_key) {
+  std::string label = run.label(col_key);
+  for (const auto& [key, value] : run.sweep) {
+    if (is_data_key(key) && !is_grid_key(key, row_key, col_key)) label += " " + run.label(key);
+  }
+  return label;
 }
 
 const Cell* Grid::find(const std::string& row, const std::string& col) const {
@@ -44,7 +63,7 @@ Grid build_grid(const std::vector<const RunResult*>& runs, const std::string& ro
   grid.col_key = col_key;
   std::map<std::pair<std::string, std::string>, std::map<std::string, std::vector<const RunResult*>>> groups;
   for (const RunResult* run : runs) {
-    const std::string row = run->label(row_key), col = run->label(col_key);
+    const std::string row = run->label(row_key), col = column_of(*run, row_key, col_key);
     groups[{row, col}][setting_of(*run, row_key, col_key)].push_back(run);
     if (std::find(grid.rows.begin(), grid.rows.end(), row) == grid.rows.end()) grid.rows.push_back(row);
     if (std::find(grid.cols.begin(), grid.cols.end(), col) == grid.cols.end()) grid.cols.push_back(col);

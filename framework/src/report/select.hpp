@@ -4,6 +4,9 @@
 //
 // A run's setting is the values of its sweep keys other than the row key, the column key and
 // train.seed (e.g. "train.lr=0.0001"). Runs of one cell with the same setting are seeds of it.
+// Sweep keys under dataset., split. and labeling. describe the data, not a hyper-parameter: they
+// are never tuned over; when one varies and is neither the row nor the column key, its label is
+// appended to the column label ("mnist_np n_labeled-2000"), so each data setting keeps a column.
 #include <map>
 #include <string>
 #include <utility>
@@ -49,6 +52,8 @@ Grid build_grid(const std::vector<const RunResult*>& runs, const std::string& ro
 
 // The setting of a run given the grid's keys (exposed for tests).
 std::string setting_of(const RunResult& run, const std::string& row_key, const std::string& col_key);
+// The run's column label: its label for col_key plus those of its swept data keys (see above).
+std::string column_of(const RunResult& run, const std::string& row_key, const std::string& col_key);
 
 // Puts the labels listed in `preferred` first, in that order, the others after them.
 void reorder(std::vector<std::string>& labels, const std::vector<std::string>& preferred);
