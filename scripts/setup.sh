@@ -17,6 +17,7 @@ packages=(
   nlohmann-json3-dev libfmt-dev # result files, formatting
   zlib1g-dev libssl-dev         # gzip'd IDX files, SHA-256 checksums
   libgtest-dev                  # the test suite
+  gnuplot-nox                   # pulab report's plots (PNG and SVG); without it the report has tables only
 )
 
 missing=()

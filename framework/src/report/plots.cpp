@@ -59,6 +59,27 @@ bool has_err(const Series& s) {
   return !s.err.empty() && std::any_of(s.err.begin(), s.err.end(), [](double e) { return e > 0; });
 }
 
+// Splits text into lines of at most `width` code points, at spaces.
+std::vector<std::string> wrap(const std::string& text, std::size_t width) {
+  std::vector<std::string> lines;
+  std::string line, word;
+  auto length = [](const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
+    return n;
+  };
+  std::istringstream in(text);
+  while (in >> word) {
+    if (!line.empty() && length(line) + 1 + length(word) > width) {
+      lines.push_back(line);
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
 std::string number(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : "NaN"; }
 
 }  // namespace
@@ -103,8 +124,19 @@ std::string plot_script(const Plot& plot) {
   for (const auto& s : plot.series) most_points = std::max(most_points, s.x.size());
   gp << "# Written by `pulab report`; rerun with: gnuplot " << plot.name << ".gp\n"
      << "set encoding utf8\n"
-     << "set title " << double_quoted(plot.subtitle.empty() ? plot.title : plot.title + "\n" + plot.subtitle)
-     << " font ',13'\n"
+     << "unset title\n";
+  // The title as labels centred on the canvas (a gnuplot title centres on the plot area, which
+  // the legend on the right pushes left), wrapped so that no line is cut off.
+  std::vector<std::pair<std::string, int>> title_lines;
+  for (const auto& l : wrap(plot.title, 90)) title_lines.emplace_back(l, 13);
+  for (const auto& l : wrap(plot.subtitle, 110)) title_lines.emplace_back(l, 11);
+  double y = 0.97;
+  for (std::size_t i = 0; i < title_lines.size(); ++i) {
+    gp << "set label " << 100 + i << " " << double_quoted(title_lines[i].first) << " at screen 0.5, screen " << y
+       << " center font '," << title_lines[i].second << "'\n";
+    y -= title_lines[i].second == 13 ? 0.038 : 0.033;
+  }
+  gp << "set tmargin at screen " << std::min(0.90, y - 0.015) << "\n"
      << "set xlabel " << quoted(plot.xlabel) << " font ',12'\n"
      << "set ylabel " << quoted(plot.ylabel) << " font ',12'\n"
      << "set grid back lc rgb '#dddddd' lw 1 dt 1\n"
@@ -128,7 +160,7 @@ std::string plot_script(const Plot& plot) {
   } else if (most_points <= 12) {
     gp << "set xtics 1\n";
   }
-  if (!plot.log2_x) gp << "set mxtics\n";
+  if (!plot.log2_x && most_points > 12) gp << "set mxtics\n";
   // At most ~15 markers per line however many epochs.
   const std::size_t every = std::max<std::size_t>(1, (most_points + 14) / 15);
 

@@ -48,6 +48,10 @@ std::size_t max_seeds(const Grid& g, const std::string& col) {
 
 std::string seeds_text(std::size_t n) { return n > 1 ? fmt::format("mean of {} seeds, band ±1 std", n) : "1 seed"; }
 
+std::string subtitle(const std::string& title, const std::string& seeds) {
+  return title.empty() ? seeds : title + " · " + seeds;
+}
+
 struct PlotSet {
   std::string heading;
   std::vector<Plot> plots;
@@ -58,8 +62,8 @@ PlotSet accuracy_plots(const Grid& g, const std::string& title) {
   for (const auto& col : g.cols) {
     Plot p;
     p.name = "accuracy_" + file_part(col);
-    p.title = fmt::format("{}{} — test accuracy per epoch", title.empty() ? "" : title + ": ", col);
-    p.subtitle = seeds_text(max_seeds(g, col));
+    p.title = fmt::format("{} — test accuracy per epoch", col);
+    p.subtitle = subtitle(title, seeds_text(max_seeds(g, col)));
     p.xlabel = "epoch";
     p.ylabel = "test accuracy [%]";
     for (std::size_t i = 0; i < g.rows.size(); ++i) {
@@ -81,9 +85,8 @@ PlotSet error_plots(const Grid& g, const std::string& title) {
   for (const auto& col : g.cols) {
     Plot p;
     p.name = "error_" + file_part(col);
-    p.title = fmt::format("{}{} — test error of the P class (solid) and the N class (dashed)",
-                          title.empty() ? "" : title + ": ", col);
-    p.subtitle = seeds_text(max_seeds(g, col));
+    p.title = fmt::format("{} — test error of the P class (solid) and the N class (dashed)", col);
+    p.subtitle = subtitle(title, seeds_text(max_seeds(g, col)));
     p.xlabel = "epoch";
     p.ylabel = "test error [%]";
     for (std::size_t i = 0; i < g.rows.size(); ++i) {
@@ -131,9 +134,8 @@ PlotSet alpha_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std
         p.series.push_back(std::move(s));
       }
     }
-    p.title = fmt::format("{}{} — test accuracy per epoch by gradient-penalty strength α",
-                          o.title.empty() ? "" : o.title + ": ", col);
-    p.subtitle = seeds_text(seeds);
+    p.title = fmt::format("{} — test accuracy per epoch by gradient-penalty strength α", col);
+    p.subtitle = subtitle(o.title, seeds_text(seeds));
     set.plots.push_back(std::move(p));
   }
   if (set.plots.empty()) warnings.push_back("--plot alpha: no run has " + o.alpha_key + "; no α plot");
@@ -178,9 +180,8 @@ PlotSet np_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::v
       }
       p.series.push_back(std::move(s));
     }
-    p.title = fmt::format("{}{} — test accuracy at the last epoch vs labeled positives n_p",
-                          o.title.empty() ? "" : o.title + ": ", dataset);
-    p.subtitle = seeds > 1 ? fmt::format("mean of {} seeds, error bars ±1 std", seeds) : "1 seed";
+    p.title = fmt::format("{} — test accuracy at the last epoch vs labeled positives n_p", dataset);
+    p.subtitle = subtitle(o.title, seeds > 1 ? fmt::format("mean of {} seeds, error bars ±1 std", seeds) : "1 seed");
     if (gn.rows.size() < 2) warnings.push_back("--plot np: " + dataset + " has runs for one n_labeled only");
     set.plots.push_back(std::move(p));
   }

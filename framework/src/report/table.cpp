@@ -116,10 +116,14 @@ TableText accuracy_table(const Grid& grid, const TableOptions& o) {
         for (std::size_t i = 0; i < cell->settings.size(); ++i) {
           if (i == cell->chosen) continue;
           const auto& s = cell->settings[i];
-          others += fmt::format("{}`{}` {}", others.empty() ? "" : "; ", s.name, format_summary(s.val, o.digits));
+          others += fmt::format("{}`{}` {}", others.empty() ? "" : "; ", s.name, format_summary(s.val, o.digits + 1));
         }
-        out.notes.push_back(fmt::format("{} / {}: chose `{}` (validation accuracy {}) over {}", r, c,
-                                        cell->best().name, format_summary(cell->best().val, o.digits), others));
+        bool tie = false;
+        for (std::size_t i = 0; i < cell->settings.size(); ++i)
+          tie = tie || (i != cell->chosen && cell->settings[i].val.mean == cell->best().val.mean);
+        out.notes.push_back(fmt::format("{} / {}: chose `{}` (validation accuracy {}) over {}{}", r, c,
+                                        cell->best().name, format_summary(cell->best().val, o.digits + 1), others,
+                                        tie ? " (a tie, broken by the order of the settings)" : ""));
       }
       std::map<std::int64_t, int> seeds;
       for (const RunResult* run : cell->best().runs) ++seeds[run->seed];
