@@ -227,3 +227,41 @@ TEST(Cli, JobsRunsASweepInParallelProcessesWithTheSameResults) {
 }
 
 }  // namespace
+
+namespace {
+TEST(Engine, AFinishedResultOfAnotherConfigurationIsReportedNotSkippedNorOverwritten) {
+  const auto dir = test::temp_dir("stale");
+  auto first = test::resolve_text(test::quickstart_text(), {"train.epochs=1", "output_dir=" + dir.string()});
+  SweepOptions options;
+  options.quiet = true;
+  EXPECT_EQ(run_sweep(first, test::builtin_host(), options).finished, 1u);
+  const auto before = fs::last_write_time(result_path(first[0]));
+
+  // A [report] label is not part of what a run computes: still the same run.
+  auto relabeled = test::resolve_text(test::quickstart_text(),
+                                      {"train.epochs=1", "output_dir=" + dir.string(), "report.column=x"});
+  EXPECT_EQ(stale_result(relabeled[0]), "");
+  EXPECT_EQ(run_sweep(relabeled, test::builtin_host(), options).skipped, 1u);
+
+  auto changed = test::resolve_text(test::quickstart_text(), {"train.epochs=1", "output_dir=" + dir.string(), "train.lr=0.5"});
+  const SweepOutcome outcome = run_sweep(changed, test::builtin_host(), options);
+  ASSERT_EQ(outcome.failures.size(), 1u);
+  EXPECT_NE(outcome.failures[0].second.find("was produced by another configuration (first difference: train.lr)"),
+            std::string::npos)
+      << outcome.failures[0].second;
+  EXPECT_EQ(fs::last_write_time(result_path(first[0])), before);
+  EXPECT_EQ(test::read_json(result_path(first[0]))["status"], "finished");
+}
+
+TEST(Engine, ACheckpointOfAnotherConfigurationIsRefused) {
+  const auto dir = test::temp_dir("ckpt_config");
+  auto specs = test::resolve_text(test::quickstart_text(), {"train.epochs=4", "output_dir=" + dir.string()});
+  TrainOptions options;
+  options.quiet = true;
+  options.max_epochs_this_call = 1;
+  EXPECT_EQ(train_run(specs[0], test::builtin_host(), options), RunStatus::Interrupted);
+  auto changed = test::resolve_text(test::quickstart_text(), {"train.epochs=4", "train.lr=0.002", "output_dir=" + dir.string()});
+  const auto msg = test::error_message([&] { train_run(changed[0], test::builtin_host(), options); });
+  EXPECT_NE(msg.find("checkpoint.pt: this checkpoint was written by another configuration"), std::string::npos) << msg;
+}
+}  // namespace

@@ -175,7 +175,9 @@ int cmd_plan(const std::vector<std::string>& args) {
   fmt::print("{:>4}  {:<{}}  {:<9}  {:>6}  {}\n", "#", "run_id", width, "status", "epochs", "dataset | model | risk+regularizers | weighting");
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const auto& s = specs[i];
-    const char* status = run_finished(s) ? "finished" : fs::exists(s.run_dir() / "checkpoint.pt") ? "partial" : "pending";
+    const char* status = run_finished(s)                               ? (stale_result(s).empty() ? "finished" : "stale")
+                         : fs::exists(s.run_dir() / "checkpoint.pt") ? "partial"
+                                                                     : "pending";
     fmt::print("{:>4}  {:<{}}  {:<9}  {:>6}  {}\n", i, s.run_id, width, status, s.train.epochs, component_list(s));
   }
   return 0;
@@ -241,10 +243,10 @@ int cmd_describe(const std::vector<std::string>& args) {
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
-  if (name.empty()) throw Error("describe: give a component name, or train / split");
-  if (name == "train" || name == "split") {
+  if (name.empty()) throw Error("describe: give a component name, or train / split / report");
+  if (name == "train" || name == "split" || name == "report") {
     fmt::print("[{}] (host table)\n", name);
-    print_schema(name == "train" ? train_schema() : split_schema());
+    print_schema(name == "train" ? train_schema() : name == "split" ? split_schema() : report_schema());
     return 0;
   }
   PluginHost host;

@@ -40,6 +40,14 @@ const Schema& train_schema() {
   return schema;
 }
 
+const Schema& report_schema() {
+  static const Schema schema{
+      param::text("row", "", "this experiment's row label in `pulab report` tables (default: the composed method)"),
+      param::text("column", "", "its column label (default: the experiment name)"),
+  };
+  return schema;
+}
+
 const Schema& split_schema() {
   static const Schema schema{
       param::integers("positive_classes", {}, "classes that form the positive class (empty = the data set's default)"),
@@ -345,7 +353,7 @@ std::vector<RunConfig> expand_sweep(const ConfigNode& experiment) {
 RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   const ConfigNode& root = run.config;
   static const std::vector<std::string> host_tables{"dataset", "labeling", "model", "risk", "weighting",
-                                                    "regularizer", "split", "train", "sweep"};
+                                                    "regularizer", "split", "train", "report", "sweep"};
   // Unknown top-level keys and tables.
   std::vector<std::string> top_keys = keys_of(top_level_schema());
   std::vector<std::string> allowed = top_keys;
@@ -356,7 +364,7 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
     if (std::find(top_keys.begin(), top_keys.end(), key) == top_keys.end()) {
       throw ConfigError(node.loc.str() + ": unknown top-level key '" + key + "'" + did_you_mean(key, allowed) +
                         "; known: name, output_dir, data_dir, run_id and the tables dataset, labeling, model, "
-                        "risk, weighting, regularizer.<name>, split, train, sweep");
+                        "risk, weighting, regularizer.<name>, split, train, report, sweep");
     }
     top.as_table().emplace(key, node);
   }
@@ -438,6 +446,8 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   spec.split.scenario = split.text("scenario");
   spec.split.prior = split.real("prior");
 
+  const Params report = check_against_schema(host_table("report"), report_schema(), "report");
+
   // The operative configuration: every default filled in, no base, no sweep.
   ConfigNode resolved = params_to_node(top_params, "");
   resolved.as_table()["name"] = ConfigNode(spec.experiment, {});
@@ -457,6 +467,7 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   }
   resolved.as_table()["train"] = params_to_node(train, "");
   resolved.as_table()["split"] = params_to_node(split, "");
+  resolved.as_table()["report"] = params_to_node(report, "");
   spec.resolved = std::move(resolved);
   return spec;
 }

@@ -5,7 +5,7 @@
 //   name, output_dir, data_dir, run_id     top-level keys of the host
 //   [dataset] [labeling] [model] [risk] [weighting]   one component each: `name` + its parameters
 //   [regularizer.<name>]                   zero or more regularizers, keyed by component name
-//   [split] [train]                        the host's own tables
+//   [split] [train] [report]               the host's own tables
 //   [sweep]                                dotted key = [values] ... and compose = [files]
 // No LibTorch here.
 #include <cstdint>
@@ -84,6 +84,7 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries);
 const Schema& train_schema();
 const Schema& split_schema();
 const Schema& top_level_schema();
+const Schema& report_schema();
 
 // Checks a table against a schema (unknown keys, types, ranges, choices) and fills defaults.
 // `table_name` appears in messages ("[train]").

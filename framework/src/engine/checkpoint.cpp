@@ -11,7 +11,7 @@ namespace pulab {
 namespace fs = std::filesystem;
 
 void save_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Optimizer& optimizer,
-                     const RunRecord& record, std::int64_t epochs_done) {
+                     const RunRecord& record, std::int64_t epochs_done, const std::string& config) {
   torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
   model.save(model_archive);
   optimizer.save(optimizer_archive);
@@ -24,6 +24,7 @@ void save_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Opti
   }
   archive.write("epochs_done", torch::tensor(epochs_done));
   archive.write("history", c10::IValue(history_json(record)));
+  archive.write("config", c10::IValue(config));
   fs::create_directories(file.parent_path());
   const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
   archive.save_to(tmp.string());
@@ -31,7 +32,8 @@ void save_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Opti
 }
 
 std::int64_t load_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Optimizer& optimizer,
-                             RunRecord& record) {
+                             RunRecord& record, const std::string& config) {
+  std::string stored_config;
   try {
     torch::serialize::InputArchive archive, model_archive, optimizer_archive;
     archive.load_from(file.string());
@@ -42,8 +44,10 @@ std::int64_t load_checkpoint(const fs::path& file, ScoreModel& model, torch::opt
     torch::Tensor rng, epochs_done;
     archive.read("rng", rng);
     archive.read("epochs_done", epochs_done);
-    c10::IValue history;
+    c10::IValue history, written_config;
     archive.read("history", history);
+    archive.read("config", written_config);
+    stored_config = written_config.toStringRef();
     {
       auto generator = at::detail::getDefaultCPUGenerator();
       std::lock_guard<std::mutex> lock(generator.mutex());
@@ -54,7 +58,11 @@ std::int64_t load_checkpoint(const fs::path& file, ScoreModel& model, torch::opt
     record = history_from_json(history.toStringRef());
     record.threads = threads;
     record.device = device;
+    if (stored_config != config) throw Error("configuration mismatch");
     return epochs_done.item<std::int64_t>();
+  } catch (const Error&) {
+    throw Error(file.string() + ": this checkpoint was written by another configuration of the run; delete it "
+                                "to start the run again, or set another output_dir");
   } catch (const std::exception& e) {
     throw Error(file.string() + ": cannot resume from this checkpoint (" + std::string(e.what()).substr(0, 300) +
                 "); delete it to start the run again");

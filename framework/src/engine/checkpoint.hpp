@@ -11,13 +11,14 @@
 
 namespace pulab {
 
-// Writes atomically; `epochs_done` is the number of finished epochs.
+// Writes atomically; `epochs_done` is the number of finished epochs; `config` identifies the run's
+// configuration (config_fingerprint).
 void save_checkpoint(const std::filesystem::path& file, ScoreModel& model, torch::optim::Optimizer& optimizer,
-                     const RunRecord& record, std::int64_t epochs_done);
+                     const RunRecord& record, std::int64_t epochs_done, const std::string& config);
 
 // Restores model, optimizer, RNG and history; returns the number of finished epochs. Throws
-// pulab::Error naming the file when it cannot be read.
+// pulab::Error naming the file when it cannot be read or was written by another configuration.
 std::int64_t load_checkpoint(const std::filesystem::path& file, ScoreModel& model, torch::optim::Optimizer& optimizer,
-                             RunRecord& record);
+                             RunRecord& record, const std::string& config);
 
 }  // namespace pulab

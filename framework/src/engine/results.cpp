@@ -62,6 +62,52 @@ bool run_finished(const RunSpec& spec) {
 
 namespace {
 
+json config_to_json(const ConfigNode& n);
+
+// The first path where two configurations differ, or "".
+std::string first_difference(const json& a, const json& b, const std::string& path) {
+  if (a.is_object() && b.is_object()) {
+    for (const auto& [k, v] : a.items()) {
+      const std::string p = path.empty() ? k : path + "." + k;
+      if (!b.contains(k)) return p;
+      std::string d = first_difference(v, b[k], p);
+      if (!d.empty()) return d;
+    }
+    for (const auto& [k, v] : b.items())
+      if (!a.contains(k)) return path.empty() ? k : path + "." + k;
+    return "";
+  }
+  return a == b ? "" : (path.empty() ? "(root)" : path);
+}
+
+}  // namespace
+
+std::string stale_result(const RunSpec& spec) {
+  std::ifstream in(result_path(spec));
+  if (!in) return "";
+  json stored;
+  try {
+    stored = json::parse(in).at("config");
+  } catch (const std::exception&) {
+    return "";
+  }
+  json current = config_to_json(spec.resolved);
+  stored.erase("report");
+  current.erase("report");
+  const std::string diff = first_difference(current, stored, "");
+  if (diff.empty()) return "";
+  return result_path(spec).string() + " was produced by another configuration (first difference: " + diff +
+         "); delete it to run again, or set another output_dir";
+}
+
+std::string config_fingerprint(const RunSpec& spec) {
+  json config = config_to_json(spec.resolved);
+  config.erase("report");
+  return config.dump();
+}
+
+namespace {
+
 json to_json(const Metrics& m) {
   return {{"accuracy", m.accuracy}, {"precision", m.precision}, {"recall", m.recall}, {"f1", m.f1},
           {"auc", m.auc},           {"error_p", m.error_p},     {"error_n", m.error_n}};

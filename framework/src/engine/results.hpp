@@ -20,6 +20,12 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 std::filesystem::path result_path(const RunSpec& spec);
 // True when the run's result file exists and says it finished.
 bool run_finished(const RunSpec& spec);
+// For a finished run: "" when its result was produced by this configuration, else a message
+// naming the first key that differs (the file is then stale: re-running would not redo it).
+// [report] labels do not count.
+std::string stale_result(const RunSpec& spec);
+// The run's configuration as compact JSON without [report]: what must match to resume a run.
+std::string config_fingerprint(const RunSpec& spec);
 
 // The run's result JSON (resolved config, versions, split statistics, per-epoch metrics, last
 // and best readings).

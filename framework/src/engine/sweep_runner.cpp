@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -48,6 +49,12 @@ void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, co
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const RunSpec& spec = runs[i];
     if (run_finished(spec)) {
+      if (const std::string stale = stale_result(spec); !stale.empty()) {
+        // Never overwrite a finished result: report it and go on.
+        fmt::print(stderr, "[run {}/{} {}] {}\n", i + 1, runs.size(), spec.run_id, stale);
+        outcome.failures.emplace_back(spec.run_id, stale);
+        continue;
+      }
       ++outcome.skipped;
       if (!options.quiet) fmt::print("[run {}/{} {}] finished earlier; skipped\n", i + 1, runs.size(), spec.run_id);
       continue;
@@ -73,8 +80,11 @@ void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, co
   }
 }
 
-pid_t spawn_child(const RunSpec& spec, const SweepOptions& options, std::int64_t threads) {
-  std::vector<std::string> args{boost::dll::program_location().string(), "run"};
+// Starts `pulab run FILE --only RUN_ID ...`; returns 0 and says why in `error` when it cannot.
+pid_t spawn_child(const RunSpec& spec, const SweepOptions& options, std::int64_t threads, std::string& error) {
+  // /proc/self/exe is this very executable even if the file was rebuilt or replaced meanwhile.
+  const std::string self = fs::exists("/proc/self/exe") ? "/proc/self/exe" : boost::dll::program_location().string();
+  std::vector<std::string> args{self, "run"};
   if (!options.experiment_file.empty()) args.push_back(options.experiment_file.string());
   args.insert(args.end(), options.child_args.begin(), options.child_args.end());
   args.insert(args.end(), {"--only", spec.run_id, "--threads", std::to_string(threads), "--jobs", "1"});
@@ -86,8 +96,9 @@ pid_t spawn_child(const RunSpec& spec, const SweepOptions& options, std::int64_t
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
-    throw Error("cannot start a child process for run " + spec.run_id);
+  if (const int rc = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ); rc != 0) {
+    error = "cannot start a child process for run " + spec.run_id + ": " + std::strerror(rc);
+    return 0;
   }
   return pid;
 }
@@ -114,11 +125,22 @@ void run_in_children(const std::vector<RunSpec>& runs, const SweepOptions& optio
   };
   for (const auto& spec : runs) {
     if (run_finished(spec)) {
-      ++outcome.skipped;
+      if (const std::string stale = stale_result(spec); !stale.empty()) {
+        outcome.failures.emplace_back(spec.run_id, stale);
+      } else {
+        ++outcome.skipped;
+      }
       continue;
     }
     while (static_cast<std::int64_t>(running.size()) >= options.jobs) reap_one();
-    running.emplace(spawn_child(spec, options, per_job), &spec);
+    std::string error;
+    if (const pid_t pid = spawn_child(spec, options, per_job, error); pid > 0) {
+      running.emplace(pid, &spec);
+    } else {
+      // One run that cannot start must not orphan the others: record it and go on.
+      fmt::print(stderr, "[{}] {}\n", spec.run_id, error);
+      outcome.failures.emplace_back(spec.run_id, error);
+    }
   }
   while (!running.empty()) reap_one();
   if (!runs.empty()) write_summary(runs.front().output_dir);

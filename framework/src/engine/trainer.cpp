@@ -163,9 +163,10 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
   record.threads = threads;
   record.device = device.str();
   const fs::path checkpoint = spec.run_dir() / "checkpoint.pt";
+  const std::string fingerprint = config_fingerprint(spec);
   std::int64_t start_epoch = 0;
   if (fs::exists(checkpoint)) {
-    start_epoch = load_checkpoint(checkpoint, *model, optimizer, record);
+    start_epoch = load_checkpoint(checkpoint, *model, optimizer, record, fingerprint);
     record.resumed_from_epoch = start_epoch;
     if (!options.quiet) fmt::print("[{}] resuming after epoch {} from {}\n", run_name, start_epoch, checkpoint.string());
   }
@@ -261,7 +262,7 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
                  duration(per_epoch * double(spec.train.epochs - epoch - 1)));
       std::fflush(stdout);
     }
-    if (epoch + 1 < spec.train.epochs) save_checkpoint(checkpoint, *model, optimizer, record, epoch + 1);
+    if (epoch + 1 < spec.train.epochs) save_checkpoint(checkpoint, *model, optimizer, record, epoch + 1, fingerprint);
   }
 
   record.wall_seconds = wall_before + std::chrono::duration<double>(Clock::now() - wall_start).count();

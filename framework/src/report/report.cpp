@@ -212,8 +212,19 @@ ReportOutcome make_report(const ReportOptions& o) {
   for (const auto& r : index.runs) runs.push_back(&r);
 
   const bool any_compose = std::any_of(runs.begin(), runs.end(), [](const RunResult* r) { return r->sweep.count("compose"); });
-  const std::string row_key = o.rows.empty() ? (any_compose ? "compose" : "experiment") : o.rows;
-  const std::string col_key = o.cols.empty() ? "experiment" : o.cols;
+  // Defaults: the experiment files' own [report] labels when they give them (the paper files do,
+  // so their reports line up with the paper's tables), else the composed method and the experiment.
+  auto all_have = [&](const char* key) {
+    return std::all_of(runs.begin(), runs.end(), [&](const RunResult* r) {
+      const auto v = r->value(key);
+      return v && !v->empty();
+    });
+  };
+  const std::string row_key = !o.rows.empty()       ? o.rows
+                              : all_have("report.row") ? "report.row"
+                              : any_compose           ? "compose"
+                                                      : "experiment";
+  const std::string col_key = !o.cols.empty() ? o.cols : all_have("report.column") ? "report.column" : "experiment";
   Grid grid = build_grid(runs, row_key, col_key, o.select_by);
 
   PaperNumbers paper;

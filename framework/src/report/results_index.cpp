@@ -93,6 +93,8 @@ std::string RunResult::label(const std::string& key) const {
   if (!v) return "(none)";
   if (key == "experiment" || key == "compose" || key == "run_id") return *v;
   const std::string path = config_path_of(key);
+  // An experiment's own [report] labels are labels already, used as written.
+  if (path == "report.row" || path == "report.column") return *v;
   return path.substr(path.rfind('.') + 1) + "-" + normalize_number(*v);
 }
 
