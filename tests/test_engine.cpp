@@ -36,6 +36,27 @@ TEST(Engine, QuickstartTrainsWellAboveChance) {
   EXPECT_TRUE(result["versions"]["plugins"].contains("naive"));
 }
 
+TEST(Engine, TheOperativeConfigurationWrittenNextToTheResultReproducesTheRun) {
+  const auto dir = test::temp_dir("operative");
+  auto specs = test::resolve_text(test::quickstart_text(), {"train.epochs=2", "output_dir=" + dir.string()});
+  TrainOptions options;
+  options.quiet = true;
+  train_run(specs[0], test::builtin_host(), options);
+  const fs::path written = specs[0].run_dir() / "config.toml";
+  ASSERT_TRUE(fs::exists(written));
+  // Run the written file again into another folder: the same results.
+  const auto again_dir = test::temp_dir("operative_again");
+  ConfigNode root = load_experiment_file(written);
+  apply_override(root, "output_dir=" + again_dir.string());
+  const RunSpec again = resolve_run(expand_sweep(root)[0], test::builtin_host().registries());
+  EXPECT_EQ(again.run_id, specs[0].run_id);
+  train_run(again, test::builtin_host(), options);
+  const json a = test::read_json(result_path(specs[0]));
+  const json b = test::read_json(result_path(again));
+  EXPECT_EQ(per_epoch(a, "test", "accuracy"), per_epoch(b, "test", "accuracy"));
+  EXPECT_EQ(per_epoch(a, "val", "auc"), per_epoch(b, "val", "auc"));
+}
+
 TEST(Engine, SameSeedSameThreadsGivesIdenticalResults) {
   const std::vector<std::string> fast{"train.epochs=3"};
   const json a = test::train_text(test::quickstart_text(), fast);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "config/config_node.hpp"
 #include "data/pu_split.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/metrics.hpp"
@@ -129,6 +130,17 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
   auto labeling = build(registries.labelings, spec.labeling, context);
   PUData pu = make_pu_split(data, spec.split, *labeling, static_cast<std::uint64_t>(spec.train.seed));
   const double prior = pu.stats.prior;
+  // The operative configuration next to the results: `pulab run <run_dir>/config.toml` redoes the run.
+  write_file_atomically(spec.run_dir() / "config.toml",
+                        "# The operative configuration of this run (every default filled in).\n" +
+                            to_toml_document(spec.resolved));
+  if (!options.quiet) {
+    const auto& st = pu.stats;
+    fmt::print("[{}] split: {} labeled positives, {} unlabeled ({} positive, prior {:.4f}; methods get {:.4f}), "
+               "validation {} ({} positive), test {} ({} positive)\n",
+               run_name, st.n_labeled, st.n_unlabeled, st.n_unlabeled_positive, st.true_prior, st.prior,
+               st.n_validation, st.n_validation_positive, st.n_test, st.n_test_positive);
+  }
 
   context.input_shape.assign(data.train.x.sizes().begin() + 1, data.train.x.sizes().end());
   torch::manual_seed(static_cast<std::uint64_t>(spec.train.seed));  // the model's initialisation
