@@ -9,7 +9,7 @@
 // logged risks of different runs mean the same thing (the official code logs P - beta in the
 // correction step, which differs from Eq. 2 only when beta > 0).
 // Some PyTorch ports also backpropagate P in the correction step; the official code does not.
-// Weights of the labeled positives multiply both averages over P (R_p^+ and R_p^-), as in upu.
+// Weights of the labeled positives multiply both averages over P (see pulab/unbiased_risk.hpp).
 //
 // nnPUSB trains exactly like nnPU (logistic loss by default) but does not call sign(g): it
 // classifies as positive the top pi fraction of the unlabeled training data, i.e. the threshold
@@ -20,6 +20,7 @@
 #include <pulab/loss.hpp>
 #include <pulab/plugin.hpp>
 #include <pulab/risk_estimator.hpp>
+#include <pulab/unbiased_risk.hpp>
 
 namespace {
 
@@ -30,15 +31,7 @@ class NnpuRisk : public pulab::RiskEstimator {
       : loss_(pulab::parse_loss(p.text("loss"))), beta_(p.real("beta")), gamma_(p.real("gamma")) {}
 
   pulab::RiskOutput compute(const pulab::RiskInput& in) override {
-    auto pos_plus = pulab::loss_positive(loss_, in.scores.p);
-    auto pos_minus = pulab::loss_negative(loss_, in.scores.p);
-    if (in.positive_weights.defined()) {
-      pos_plus = pos_plus * in.positive_weights;
-      pos_minus = pos_minus * in.positive_weights;
-    }
-    const double pi = in.prior;
-    auto positive_risk = pi * pos_plus.mean();
-    auto negative_risk = pulab::loss_negative(loss_, in.scores.u).mean() - pi * pos_minus.mean();
+    const auto [positive_risk, negative_risk] = pulab::unbiased_risk_terms(loss_, in);
     const auto reported = (positive_risk + torch::clamp_min(negative_risk, 0.0)).detach();
     if (negative_risk.item<double>() < -beta_) return {-gamma_ * negative_risk, reported};
     return {positive_risk + negative_risk, reported};

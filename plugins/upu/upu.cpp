@@ -2,14 +2,13 @@
 //   R = pi R_p^+ + R_u^- - pi R_p^-
 // R_u^- - pi R_p^- estimates (1 - pi) R_n^- without negatives; nothing keeps it from going below
 // zero, which is how a flexible model overfits (the reason nnPU exists).
-// Weights: when a SampleWeighting is present, both averages over the labeled positives (R_p^+ and
-// R_p^-) use the weights w_p, i.e. the weights reweight the empirical distribution of P, so the
-// estimate stays consistent with itself; R_u^- is never weighted.
+// Weights multiply both averages over P (see pulab/unbiased_risk.hpp).
 #include <torch/torch.h>
 
 #include <pulab/loss.hpp>
 #include <pulab/plugin.hpp>
 #include <pulab/risk_estimator.hpp>
+#include <pulab/unbiased_risk.hpp>
 
 namespace {
 
@@ -19,14 +18,8 @@ class UpuRisk final : public pulab::RiskEstimator {
   explicit UpuRisk(const pulab::Params& p) : loss_(pulab::parse_loss(p.text("loss"))) {}
 
   pulab::RiskOutput compute(const pulab::RiskInput& in) override {
-    auto pos_plus = pulab::loss_positive(loss_, in.scores.p);
-    auto pos_minus = pulab::loss_negative(loss_, in.scores.p);
-    if (in.positive_weights.defined()) {
-      pos_plus = pos_plus * in.positive_weights;
-      pos_minus = pos_minus * in.positive_weights;
-    }
-    const double pi = in.prior;
-    auto risk = pi * pos_plus.mean() + pulab::loss_negative(loss_, in.scores.u).mean() - pi * pos_minus.mean();
+    const auto terms = pulab::unbiased_risk_terms(loss_, in);
+    auto risk = terms.positive + terms.negative;
     return {risk, risk};
   }
 

@@ -1,5 +1,6 @@
 // The pulab command line: run, plan, plugins, describe, report.
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -8,10 +9,15 @@
 
 #include "config/config_node.hpp"
 #include "config/experiment.hpp"
+#include "cli/scaffold.hpp"
 #include "engine/results.hpp"
 #include "engine/sweep_runner.hpp"
 #include "plugin/plugin_host.hpp"
 #include "report/report.hpp"
+#include "scale/heartbeat.hpp"
+#include "scale/shard.hpp"
+#include "scale/slurm.hpp"
+#include "scale/status.hpp"
 #include "pulab/error.hpp"
 #include "pulab/version.hpp"
 
@@ -27,10 +33,17 @@ using namespace pulab;
 constexpr const char* kUsage = R"(pulab — a plugin framework for Positive-Unlabeled learning
 
 usage:
-  pulab run [FILE] [--set key=value]... [--jobs N] [--threads N] [--only RUN_ID]
-  pulab plan FILE [--set key=value]...       expand, validate and list the runs
+  pulab run [FILE] [--set key=value]... [--jobs N] [--threads N] [--only RUN_ID | --shard K/N]
+  pulab plan FILE [--set key=value]... [--shard K/N]
+                                              expand, validate and list the runs (# = plan index)
+  pulab status DIR|FILE [--json] [--summary]  which runs are finished, running, failed, interrupted, missing
+  pulab slurm FILE [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--max-parallel X]
+              [--shards N] [--submit] ...     an sbatch script running the sweep as a job array
   pulab plugins                               loaded plugins and their components
   pulab describe NAME                         a component's (or train/split's) parameters
+  pulab new plugin --kind KIND NAME [--out DIR]
+                                              a plugin skeleton (KIND: risk, regularizer, weighting,
+                                              labeling) that builds against the installed pulab
   pulab report DIR... [--out OUTDIR] [--rows KEY] [--cols KEY] [--paper FILE] [--select-by val|last]
                [--plot accuracy|error|alpha|np]... [--title T]
                                               tables and plots from result folders
@@ -43,10 +56,33 @@ run options:
   FILE                 an experiment file (default: the embedded quickstart experiment)
   --set key=value      override any key, e.g. --set train.epochs=5 (repeatable)
   --jobs N             runs of a sweep at once, threads split between them (default 1)
-  --threads N          total intra-op threads (default: train.threads, else all cores)
+  --threads N          total intra-op threads (default: train.threads, else $SLURM_CPUS_PER_TASK inside a
+                       SLURM job, else all cores)
   --only RUN_ID        run only this run of the sweep
+  --shard K/N          run only the runs whose plan index i has i % N == K (K from 0 to N-1); shards
+                       never write the same file, so they may run at once on different machines
+  --expect-plan HASH   refuse to run unless the sweep still expands to the runs HASH was made of
+                       (pulab slurm puts it in its scripts)
   --max-epochs N       stop each run after N more epochs (it resumes next time)
   --quiet              no progress lines
+
+status options (a result folder with plan.json, a folder of such folders, or an experiment FILE):
+  --json               the same as JSON
+  --summary            also rebuild each folder's summary.csv (merges the results of all shards)
+                       exit status: 0 when every run finished, 3 when some did not
+
+slurm options (docs/scaling.md):
+  --partition P, --time T, --mem M, --account A, --qos Q   the #SBATCH options of the same names
+  --cpus-per-task C    CPUs (and pulab threads) per array task (default 1)
+  --max-parallel X     at most X array tasks at once (--array=...%X)
+  --shards N           N array tasks, each running runs i % N == K one after another (default: one task per run)
+  --sbatch OPTION      any other #SBATCH option, e.g. --sbatch=--constraint=avx2 (repeatable)
+  --setup LINE         a shell line the task runs first, e.g. --setup 'module load gcc' (repeatable)
+  --script FILE        where the script goes (default OUTPUT_DIR/slurm/NAME.sbatch)
+  --log-dir DIR        where the tasks log (default OUTPUT_DIR/slurm/logs)
+  --pulab PATH         the pulab executable on the nodes (default: this one)
+  --job-name NAME      (default pulab-NAME)
+  --submit             also submit it: only the tasks whose runs are not finished (nor running)
 
 report options:
   DIR...               folders searched recursively for result.json (failed runs are listed, not used)
@@ -98,15 +134,44 @@ std::vector<RunSpec> resolve_all(const ConfigNode& root, const PluginHost& host,
   return specs;
 }
 
+// The run ids of a sweep in plan order: the `#` of pulab plan, what --shard counts.
+std::vector<std::string> plan_ids(const ConfigNode& root) {
+  std::vector<std::string> ids;
+  for (const auto& run : expand_sweep(root)) ids.push_back(run.run_id);
+  return ids;
+}
+
+scale::Plan make_plan(const std::string& file, const CommonArgs& common, const std::string& experiment,
+                      const std::vector<std::string>& ids) {
+  scale::Plan plan;
+  plan.experiment = experiment;
+  plan.experiment_file = file.empty() ? "" : fs::absolute(file).string();
+  for (const auto& o : common.overrides) plan.arguments.insert(plan.arguments.end(), {"--set", o});
+  for (const auto& d : common.plugin_dirs) plan.arguments.insert(plan.arguments.end(), {"--plugin-dir", d});
+  plan.run_ids = ids;
+  plan.hash = scale::plan_hash(ids);
+  return plan;
+}
+
+// Threads inside a SLURM allocation: its CPUs per task, when --threads is not given.
+std::int64_t slurm_threads() {
+  const char* v = std::getenv("SLURM_CPUS_PER_TASK");
+  if (!v) return 0;
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  return end != v && *end == '\0' && n > 0 ? n : 0;
+}
+
 int cmd_run(const std::vector<std::string>& args) {
-  std::string file, only;
+  std::string file, only, shard_text, expect_plan;
   CommonArgs common;
   std::int64_t jobs = 1, threads = 0, max_epochs = -1;
   bool quiet = false;
   po::options_description desc;
   desc.add_options()("file", po::value(&file))("set", po::value(&common.overrides)->composing())(
       "plugin-dir", po::value(&common.plugin_dirs)->composing())("jobs", po::value(&jobs))("threads", po::value(&threads))(
-      "only", po::value(&only))("max-epochs", po::value(&max_epochs))("quiet", po::bool_switch(&quiet));
+      "only", po::value(&only))("max-epochs", po::value(&max_epochs))("quiet", po::bool_switch(&quiet))(
+      "shard", po::value(&shard_text))("expect-plan", po::value(&expect_plan));
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
@@ -114,11 +179,32 @@ int cmd_run(const std::vector<std::string>& args) {
   po::notify(vm);
   if (jobs < 1) throw Error("--jobs must be at least 1");
   if (threads < 0) throw Error("--threads must be at least 0");
+  if (!vm.count("threads")) threads = slurm_threads();
+  if (!only.empty() && !shard_text.empty()) throw Error("give --only or --shard, not both");
+  const bool sharded = !shard_text.empty();
+  const scale::Shard shard = sharded ? scale::parse_shard(shard_text) : scale::Shard{};
 
   PluginHost host;
   load_plugins(host, common.plugin_dirs);
   const ConfigNode root = load_experiment(file, common.overrides);
-  const auto specs = resolve_all(root, host, only);
+  const auto ids = plan_ids(root);
+  if (!expect_plan.empty() && scale::plan_hash(ids) != expect_plan) {
+    throw Error(fmt::format("--expect-plan {}: the sweep now expands to other runs ({} run{}, plan {}): the experiment "
+                            "file or its --set changed after the job script was written; write it again with pulab slurm",
+                            expect_plan, ids.size(), ids.size() == 1 ? "" : "s", scale::plan_hash(ids)));
+  }
+  auto specs = resolve_all(root, host, only);
+  if (sharded) {
+    std::vector<RunSpec> selected;
+    for (std::size_t i = 0; i < specs.size(); ++i)
+      if (scale::in_shard(i, shard)) selected.push_back(specs[i]);
+    if (selected.empty()) {
+      if (!quiet) fmt::print("shard {}: no run (the sweep '{}' has {} run{})\n", shard_text, specs.front().experiment,
+                             specs.size(), specs.size() == 1 ? "" : "s");
+      return 0;
+    }
+    specs = std::move(selected);
+  }
   if (!quiet) {
     fmt::print("pulab {}: {} run{} of '{}' -> {}\n", kHostVersion, specs.size(), specs.size() == 1 ? "" : "s",
                specs.front().experiment, specs.front().output_dir.string());
@@ -130,17 +216,23 @@ int cmd_run(const std::vector<std::string>& args) {
   options.quiet = quiet;
   options.max_epochs_this_call = max_epochs;
   options.experiment_file = file;
+  // A shard or a single run writes only its own run folders; the whole sweep also its plan and summary.
+  options.write_summary = only.empty() && !sharded;
+  if (options.write_summary) {
+    scale::write_plan(specs.front().output_dir, make_plan(file, common, specs.front().experiment, ids));
+  }
   for (const auto& o : common.overrides) options.child_args.insert(options.child_args.end(), {"--set", o});
   for (const auto& d : common.plugin_dirs) options.child_args.insert(options.child_args.end(), {"--plugin-dir", d});
   const SweepOutcome outcome = run_sweep(specs, host, options);
 
   if (!quiet || !outcome.failures.empty()) {
-    fmt::print("\n{} finished, {} skipped (finished earlier), {} interrupted, {} failed\n", outcome.finished,
-               outcome.skipped, outcome.interrupted, outcome.failures.size());
+    fmt::print("\n{} finished, {} skipped (finished earlier), {} interrupted, {} failed{}\n", outcome.finished,
+               outcome.skipped, outcome.interrupted, outcome.failures.size(),
+               outcome.busy ? fmt::format(", {} running elsewhere (left alone)", outcome.busy) : "");
   }
   if (specs.size() == 1 && outcome.failures.empty() && run_finished(specs.front()) && !quiet) {
     fmt::print("result: {}\n", result_path(specs.front()).string());
-  } else if (!quiet) {
+  } else if (!quiet && options.write_summary) {
     fmt::print("summary: {}\n", (specs.front().output_dir / "summary.csv").string());
   }
   for (const auto& [id, message] : outcome.failures) fmt::print(stderr, "FAILED {}: {}\n", id, message);
@@ -155,11 +247,11 @@ std::string component_list(const RunSpec& s) {
 }
 
 int cmd_plan(const std::vector<std::string>& args) {
-  std::string file;
+  std::string file, shard_text;
   CommonArgs common;
   po::options_description desc;
   desc.add_options()("file", po::value(&file))("set", po::value(&common.overrides)->composing())(
-      "plugin-dir", po::value(&common.plugin_dirs)->composing());
+      "plugin-dir", po::value(&common.plugin_dirs)->composing())("shard", po::value(&shard_text));
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
@@ -167,15 +259,21 @@ int cmd_plan(const std::vector<std::string>& args) {
   po::notify(vm);
   PluginHost host;
   load_plugins(host, common.plugin_dirs);
+  const scale::Shard shard = shard_text.empty() ? scale::Shard{} : scale::parse_shard(shard_text);
   const auto specs = resolve_all(load_experiment(file, common.overrides), host, "");
-  fmt::print("experiment '{}': {} run{} -> {}\n", specs.front().experiment, specs.size(), specs.size() == 1 ? "" : "s",
-             specs.front().output_dir.string());
+  fmt::print("experiment '{}': {} run{} -> {}{}\n", specs.front().experiment, specs.size(), specs.size() == 1 ? "" : "s",
+             specs.front().output_dir.string(),
+             shard_text.empty() ? "" : fmt::format(" (shard {}: {} of them)", shard_text,
+                                                   scale::shard_indices(specs.size(), shard).size()));
   std::size_t width = 6;
   for (const auto& s : specs) width = std::max(width, s.run_id.size());
   fmt::print("{:>4}  {:<{}}  {:<9}  {:>6}  {}\n", "#", "run_id", width, "status", "epochs", "dataset | model | risk+regularizers | weighting");
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const auto& s = specs[i];
+    if (!scale::in_shard(i, shard)) continue;
+    const auto beat = scale::read_heartbeat(s.run_dir());
     const char* status = run_finished(s)                               ? (stale_result(s).empty() ? "finished" : "stale")
+                         : beat && scale::heartbeat_live(*beat, scale::unix_now()) ? "running"
                          : fs::exists(s.run_dir() / "checkpoint.pt") ? "partial"
                                                                      : "pending";
     fmt::print("{:>4}  {:<{}}  {:<9}  {:>6}  {}\n", i, s.run_id, width, status, s.train.epochs, component_list(s));
@@ -278,6 +376,130 @@ int cmd_describe(const std::vector<std::string>& args) {
   return 0;
 }
 
+int cmd_status(const std::vector<std::string>& args) {
+  std::string target;
+  CommonArgs common;
+  bool as_json = false, summary = false;
+  po::options_description desc;
+  desc.add_options()("target", po::value(&target))("set", po::value(&common.overrides)->composing())(
+      "plugin-dir", po::value(&common.plugin_dirs)->composing())("json", po::bool_switch(&as_json))(
+      "summary", po::bool_switch(&summary));
+  po::positional_options_description pos;
+  pos.add("target", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (target.empty()) throw Error("status: give a result folder (e.g. results/quickstart) or an experiment file");
+  if (!fs::exists(target)) throw Error(target + ": no such file or folder");
+  std::vector<scale::StatusReport> reports;
+  if (fs::is_directory(target)) {
+    reports = scale::folder_status(target);
+  } else {
+    PluginHost host;
+    load_plugins(host, common.plugin_dirs);
+    const ConfigNode root = load_experiment(target, common.overrides);
+    const auto specs = resolve_all(root, host, "");
+    reports.push_back(scale::sweep_status(specs.front().output_dir, specs.front().experiment, plan_ids(root)));
+  }
+  if (summary) {
+    for (const auto& r : reports) write_summary(r.output_dir);
+  }
+  bool complete = true;
+  for (const auto& r : reports) complete = complete && r.count(scale::RunState::Finished) == r.runs.size();
+  if (as_json) {
+    std::cout << scale::status_json(reports);
+  } else {
+    for (std::size_t i = 0; i < reports.size(); ++i) fmt::print("{}{}", i ? "\n" : "", scale::format_status(reports[i]));
+  }
+  return complete ? 0 : 3;
+}
+
+int cmd_slurm(const std::vector<std::string>& args) {
+  std::string file, script, log_dir, pulab_path, job_name;
+  CommonArgs common;
+  scale::SlurmOptions o;
+  bool submit = false;
+  po::options_description desc;
+  desc.add_options()("file", po::value(&file))("set", po::value(&common.overrides)->composing())(
+      "plugin-dir", po::value(&common.plugin_dirs)->composing())("partition", po::value(&o.partition))(
+      "time", po::value(&o.time))("mem", po::value(&o.mem))("account", po::value(&o.account))("qos", po::value(&o.qos))(
+      "cpus-per-task", po::value(&o.cpus_per_task))("max-parallel", po::value(&o.max_parallel))(
+      "shards", po::value(&o.shards))("sbatch", po::value(&o.sbatch_options)->composing())(
+      "setup", po::value(&o.setup)->composing())("script", po::value(&script))("log-dir", po::value(&log_dir))(
+      "pulab", po::value(&pulab_path))("job-name", po::value(&job_name))("submit", po::bool_switch(&submit));
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (file.empty()) throw Error("slurm: give the experiment file, e.g. pulab slurm experiments/quickstart.toml --time 1:00:00");
+
+  PluginHost host;
+  load_plugins(host, common.plugin_dirs);
+  const ConfigNode root = load_experiment(file, common.overrides);
+  const auto specs = resolve_all(root, host, "");
+  const auto ids = plan_ids(root);
+  const fs::path output_dir = fs::absolute(specs.front().output_dir).lexically_normal();
+
+  o.pulab = pulab_path.empty() ? fs::canonical("/proc/self/exe") : fs::absolute(pulab_path);
+  o.experiment_file = fs::absolute(file).lexically_normal();
+  for (const auto& s : common.overrides) o.run_arguments.insert(o.run_arguments.end(), {"--set", s});
+  for (const auto& d : common.plugin_dirs) o.run_arguments.insert(o.run_arguments.end(), {"--plugin-dir", fs::absolute(d).string()});
+  o.workdir = fs::current_path();
+  o.output_dir = output_dir;
+  o.log_dir = log_dir.empty() ? output_dir / "slurm" / "logs" : fs::absolute(log_dir).lexically_normal();
+  o.experiment = specs.front().experiment;
+  o.job_name = job_name.empty() ? "pulab-" + o.experiment : job_name;
+  o.runs = specs.size();
+  o.plan_hash = scale::plan_hash(ids);
+  for (const char* name : {"PULAB_DATA", "PULAB_PLUGIN_PATH"})
+    if (const char* v = std::getenv(name)) o.environment.emplace_back(name, v);
+  const std::string text = scale::sbatch_script(o);
+
+  const fs::path script_file = script.empty() ? output_dir / "slurm" / (o.experiment + ".sbatch") : fs::absolute(script);
+  fs::create_directories(o.log_dir);
+  fs::create_directories(script_file.parent_path());
+  {
+    std::ofstream out(script_file, std::ios::trunc);
+    if (!(out << text) || !out.flush()) throw Error(script_file.string() + ": cannot write");
+  }
+  fs::permissions(script_file, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add);
+  scale::write_plan(output_dir, make_plan(o.experiment_file.string(), common, o.experiment, ids));
+
+  const std::size_t tasks = scale::task_count(o);
+  fmt::print("wrote {}\n  {} array task{} ({}), {} CPU{} each{}\n  logs:    {}/{}-<job>_<task>.log\n  results: {}\n",
+             script_file.string(), tasks, tasks == 1 ? "" : "s",
+             o.shards ? fmt::format("{} shards of {} runs", o.shards, o.runs) : "one per run", o.cpus_per_task,
+             o.cpus_per_task == 1 ? "" : "s", o.max_parallel ? fmt::format(", at most {} at once", o.max_parallel) : "",
+             o.log_dir.string(), o.job_name, output_dir.string());
+  if (const std::string w = scale::shared_filesystem_warning(output_dir); !w.empty()) fmt::print(stderr, "pulab slurm: warning: {}\n", w);
+  if (!submit) {
+    fmt::print("submit with: sbatch {}    (or add --submit)\nprogress:    pulab status {}\n", script_file.string(),
+               output_dir.string());
+    return 0;
+  }
+  // Only the tasks with something left to do: a run not finished and not running elsewhere.
+  const double now = scale::unix_now();
+  std::vector<std::size_t> pending;
+  for (std::size_t task = 0; task < tasks; ++task) {
+    for (std::size_t i : scale::shard_indices(specs.size(), {task, tasks})) {
+      const auto info = scale::inspect_run(output_dir, ids[i], i, now);
+      if (info.state != scale::RunState::Finished && info.state != scale::RunState::Running) {
+        pending.push_back(task);
+        break;
+      }
+    }
+  }
+  if (pending.empty()) {
+    fmt::print("nothing to submit: every run is finished or running (pulab status {})\n", output_dir.string());
+    return 0;
+  }
+  const std::string array = scale::array_spec(pending, o.max_parallel);
+  const std::string job = scale::submit(script_file, pending.size() == tasks ? "" : array);
+  fmt::print("submitted job {} (array {})\nprogress:    pulab status {}\n", job, array, output_dir.string());
+  return 0;
+}
+
 int cmd_report(const std::vector<std::string>& args) {
   std::vector<std::string> dirs, plots;
   std::string out, rows, cols, paper, paper_table, select_by = "val", title;
@@ -347,7 +569,10 @@ int main(int argc, char** argv) {
     if (command == "plugins") return cmd_plugins(args);
     if (command == "describe") return cmd_describe(args);
     if (command == "report") return cmd_report(args);
-    std::string m = closest_match(command, {"run", "plan", "plugins", "describe", "report"});
+    if (command == "status") return cmd_status(args);
+    if (command == "slurm") return cmd_slurm(args);
+    if (command == "new") return cmd_new(args);
+    std::string m = closest_match(command, {"run", "plan", "plugins", "describe", "report", "new", "status", "slurm"});
     std::cerr << "pulab: error: unknown command '" << command << "'" << (m.empty() ? "" : " (did you mean '" + m + "'?)")
               << "; see pulab --help\n";
     return 2;

@@ -16,6 +16,7 @@
 #include "engine/results.hpp"
 #include "engine/trainer.hpp"
 #include "pulab/error.hpp"
+#include "scale/heartbeat.hpp"
 
 extern char** environ;
 
@@ -59,6 +60,18 @@ void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, co
       if (!options.quiet) fmt::print("[run {}/{} {}] finished earlier; skipped\n", i + 1, runs.size(), spec.run_id);
       continue;
     }
+    // running.json: `pulab status` sees the run as running, and no second process trains it at once.
+    std::string held_by;
+    const auto lock = scale::RunLock::acquire(spec.run_dir(), held_by);
+    if (!lock) {
+      ++outcome.busy;
+      if (!options.quiet) fmt::print("[run {}/{} {}] running elsewhere ({}); skipped\n", i + 1, runs.size(), spec.run_id, held_by);
+      continue;
+    }
+    if (run_finished(spec)) {  // finished by another process meanwhile
+      ++outcome.skipped;
+      continue;
+    }
     TrainOptions train;
     train.threads = options.threads;
     train.quiet = options.quiet;
@@ -76,7 +89,7 @@ void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, co
       fmt::print(stderr, "[run {}/{} {}] failed: {}\n", i + 1, runs.size(), spec.run_id, e.what());
       record_failure(spec, e.what(), outcome);
     }
-    write_summary(spec.output_dir);
+    if (options.write_summary) write_summary(spec.output_dir);
   }
 }
 
@@ -143,7 +156,7 @@ void run_in_children(const std::vector<RunSpec>& runs, const SweepOptions& optio
     }
   }
   while (!running.empty()) reap_one();
-  if (!runs.empty()) write_summary(runs.front().output_dir);
+  if (!runs.empty() && options.write_summary) write_summary(runs.front().output_dir);
 }
 
 }  // namespace

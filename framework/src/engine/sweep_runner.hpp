@@ -21,10 +21,14 @@ struct SweepOptions {
   // (--set, --plugin-dir) that the parent was given. Empty file = the embedded default.
   std::filesystem::path experiment_file;
   std::vector<std::string> child_args;
+  // Rebuild <output_dir>/summary.csv after the runs. Off for a shard or a single --only run: shards
+  // of one sweep never write the same file (`pulab report` / `pulab status --summary` merge them).
+  bool write_summary = true;
 };
 
 struct SweepOutcome {
   std::size_t finished = 0, skipped = 0, interrupted = 0;
+  std::size_t busy = 0;  // left alone: another process's live heartbeat holds them (scale/heartbeat.hpp)
   std::vector<std::pair<std::string, std::string>> failures;  // run id, message
 };
 

@@ -1,0 +1,21 @@
+#pragma once
+// The two halves of the unbiased PU risk (du Plessis et al.), shared by uPU, nnPU and nnPUSB:
+//   positive = pi R_p^+          negative = R_u^- - pi R_p^-
+// When a SampleWeighting is present, both averages over the labeled positives (R_p^+ and R_p^-)
+// use the weights w_p: the weights reweight the empirical distribution of P, so the estimate stays
+// consistent with itself. R_u^- is never weighted.
+#include <torch/types.h>
+
+#include "pulab/loss.hpp"
+#include "pulab/risk_estimator.hpp"
+
+namespace pulab {
+
+struct UnbiasedRiskTerms {
+  torch::Tensor positive;  // pi R_p^+
+  torch::Tensor negative;  // R_u^- - pi R_p^-
+};
+
+UnbiasedRiskTerms unbiased_risk_terms(Loss loss, const RiskInput& input);
+
+}  // namespace pulab

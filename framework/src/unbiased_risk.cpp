@@ -1,0 +1,17 @@
+#include "pulab/unbiased_risk.hpp"
+
+#include <torch/torch.h>
+
+namespace pulab {
+
+UnbiasedRiskTerms unbiased_risk_terms(Loss loss, const RiskInput& in) {
+  auto pos_plus = loss_positive(loss, in.scores.p);
+  auto pos_minus = loss_negative(loss, in.scores.p);
+  if (in.positive_weights.defined()) {
+    pos_plus = pos_plus * in.positive_weights;
+    pos_minus = pos_minus * in.positive_weights;
+  }
+  return {in.prior * pos_plus.mean(), loss_negative(loss, in.scores.u).mean() - in.prior * pos_minus.mean()};
+}
+
+}  // namespace pulab
