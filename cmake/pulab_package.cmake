@@ -18,7 +18,8 @@ set(PULAB_INSTALL_PLUGIN_DIR ${CMAKE_INSTALL_LIBDIR}/pulab/plugins)
 # The plugin ABI version, read from the header that defines it (one source of truth).
 file(STRINGS ${PROJECT_SOURCE_DIR}/framework/include/pulab/version.hpp abi_line
   REGEX "kPluginAbiVersion = [0-9]+")
-string(REGEX MATCH "[0-9]+" PULAB_PLUGIN_ABI_VERSION "${abi_line}")
+string(REGEX MATCH "kPluginAbiVersion = ([0-9]+)" _ "${abi_line}")
+set(PULAB_PLUGIN_ABI_VERSION ${CMAKE_MATCH_1})
 file(STRINGS ${PROJECT_SOURCE_DIR}/framework/include/pulab/version.hpp host_line REGEX "kHostVersion = ")
 if(NOT host_line MATCHES "\"${PROJECT_VERSION}\"")
   message(FATAL_ERROR "framework/include/pulab/version.hpp: kHostVersion differs from project(pulab VERSION ${PROJECT_VERSION})")

@@ -65,6 +65,18 @@ Command build_plugin(const fs::path& source, const fs::path& build, const fs::pa
 
 json read_json(const fs::path& file) { return pulab::test::read_json(file); }
 
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_text(const fs::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary);
+  out << text;
+}
+
 TEST(SdkTutorial, AnOutOfTreePluginBuiltAgainstTheInstalledPulabRunsInAnExperiment) {
   // 1. Install pulab: the CLI, the host library, the public headers, the built-in plugins and the
   //    CMake package.
@@ -77,16 +89,33 @@ TEST(SdkTutorial, AnOutOfTreePluginBuiltAgainstTheInstalledPulabRunsInAnExperime
   EXPECT_FALSE(fs::exists(prefix / "include" / "pulab" / "engine")) << "private headers are not installed";
   ASSERT_TRUE(fs::exists(prefix / "lib" / "pulab" / "plugins" / "libpulab_nnpu.so"));
 
-  // 2. Build the example out of the tree (a copy, so the source folder stays untouched).
+  // 2. Start from a skeleton, outside the tree.
   const fs::path work = prefix.parent_path();
+  const auto made = sh("cd " + quote(work) + " && " + quote(pulab) + " new plugin --kind weighting focal_weighting");
+  ASSERT_OK(made, "pulab new plugin --kind weighting focal_weighting");
   const fs::path source = work / "focal_weighting";
-  fs::copy(fs::path(PULAB_SOURCE_DIR) / "examples" / "focal_weighting", source, fs::copy_options::recursive);
+
+  // 3. Write the method: the example's source replaces the skeleton's, and the experiment sets the
+  //    new parameter. The folder is then exactly examples/focal_weighting/.
+  const fs::path example = fs::path(PULAB_SOURCE_DIR) / "examples" / "focal_weighting";
+  fs::copy_file(example / "focal_weighting.cpp", source / "focal_weighting.cpp", fs::copy_options::overwrite_existing);
+  std::string toml = read_text(source / "focal_weighting.toml");
+  const std::string skeleton_key = "strength = 1.0\n";
+  ASSERT_NE(toml.find(skeleton_key), std::string::npos) << toml;
+  toml.replace(toml.find(skeleton_key), skeleton_key.size(), "gamma = 2.0\n");
+  write_text(source / "focal_weighting.toml", toml);
+  for (const auto* file : {"CMakeLists.txt", "focal_weighting.cpp", "focal_weighting.toml"}) {
+    EXPECT_EQ(read_text(source / file), read_text(example / file))
+        << file << ": the tutorial's steps do not give examples/focal_weighting/" << file;
+  }
+
+  // 4. Build it against the installed pulab.
   const fs::path build = source / "build";
   const auto built = build_plugin(source, build, prefix);
   ASSERT_OK(built, "building examples/focal_weighting against the installed pulab");
   ASSERT_TRUE(fs::exists(build / "libpulab_focal_weighting.so")) << built.output;
 
-  // 3. The installed pulab lists it, with its versions, next to the built-in plugins.
+  // 5. Run it. The installed pulab lists it, with its versions, next to the built-in plugins.
   const auto listed = sh(quote(pulab) + " plugins --plugin-dir " + quote(build));
   ASSERT_OK(listed, "pulab plugins --plugin-dir");
   EXPECT_NE(listed.output.find("focal_weighting 1.0.0 (built against pulab"), std::string::npos) << listed.output;
@@ -96,8 +125,8 @@ TEST(SdkTutorial, AnOutOfTreePluginBuiltAgainstTheInstalledPulabRunsInAnExperime
   ASSERT_OK(described, "pulab describe");
   EXPECT_NE(described.output.find("gamma"), std::string::npos) << described.output;
 
-  // 4. Run its sample experiment for one epoch: the example's weighting with the built-in data
-  //    set, labeling, model and risk.
+  // Its sample experiment, one epoch: the new weighting with the built-in data set, labeling,
+  // model and risk.
   const fs::path results = work / "results";
   const auto ran = sh("cd " + quote(source) + " && " + quote(pulab) + " run focal_weighting.toml --plugin-dir build" +
                       " --set train.epochs=1 --set output_dir=" + quote(results) + " --threads 1 --quiet");
@@ -111,13 +140,14 @@ TEST(SdkTutorial, AnOutOfTreePluginBuiltAgainstTheInstalledPulabRunsInAnExperime
   EXPECT_TRUE(result["versions"]["plugins"].contains("focal_weighting")) << result["versions"].dump();
   EXPECT_GT(result["last"]["test"]["accuracy"].get<double>(), 0.6) << "one epoch on well-separated data";
 
-  // 5. Installed into pulab's prefix, it loads without --plugin-dir, like a built-in one.
+  // 6. Installed into pulab's prefix, it loads without --plugin-dir, like a built-in one.
   const auto installed = sh(cmake() + " --install " + quote(build) + " --prefix " + quote(prefix));
   ASSERT_OK(installed, "cmake --install of the plugin");
   EXPECT_TRUE(fs::exists(prefix / "lib" / "pulab" / "plugins" / "libpulab_focal_weighting.so"));
   const auto listed_again = sh(quote(pulab) + " plugins");
   ASSERT_OK(listed_again, "pulab plugins");
   EXPECT_NE(listed_again.output.find("weighting    focal_weighting"), std::string::npos) << listed_again.output;
+  if (!::testing::Test::HasFailure()) fs::remove_all(work);
 }
 
 TEST(SdkScaffold, EverySkeletonBuildsAgainstTheInstalledPulabAndRuns) {
@@ -171,6 +201,7 @@ TEST(SdkScaffold, EverySkeletonBuildsAgainstTheInstalledPulabAndRuns) {
     EXPECT_EQ(result["status"], "finished") << name;
     EXPECT_TRUE(result["versions"]["plugins"].contains(name)) << result["versions"].dump();
   }
+  if (!::testing::Test::HasFailure()) fs::remove_all(work);
 }
 
 TEST(SdkScaffold, RefusesWhatWouldNotBuildOrLoad) {
@@ -197,11 +228,9 @@ TEST(SdkScaffold, RefusesWhatWouldNotBuildOrLoad) {
 
   const auto made = sh(pulab + " new plugin --kind risk my_risk");
   ASSERT_OK(made, "pulab new plugin");
-  std::ifstream in(work / "my_risk" / "my_risk.cpp");
-  std::stringstream source;
-  source << in.rdbuf();
-  EXPECT_NE(source.str().find("class MyRisk final : public pulab::RiskEstimator"), std::string::npos);
-  EXPECT_NE(source.str().find("registrar.add<pulab::RiskEstimator, MyRisk>(\"my_risk\""), std::string::npos);
+  const std::string source = read_text(work / "my_risk" / "my_risk.cpp");
+  EXPECT_NE(source.find("class MyRisk final : public pulab::RiskEstimator"), std::string::npos) << source;
+  EXPECT_NE(source.find("registrar.add<pulab::RiskEstimator, MyRisk>(\"my_risk\""), std::string::npos) << source;
 
   const auto again = sh(pulab + " new plugin --kind risk my_risk");
   EXPECT_EQ(again.status, 1);

@@ -56,8 +56,8 @@ run options:
   FILE                 an experiment file (default: the embedded quickstart experiment)
   --set key=value      override any key, e.g. --set train.epochs=5 (repeatable)
   --jobs N             runs of a sweep at once, threads split between them (default 1)
-  --threads N          total intra-op threads (default: train.threads, else $SLURM_CPUS_PER_TASK inside a
-                       SLURM job, else all cores)
+  --threads N          total intra-op threads (default: $SLURM_CPUS_PER_TASK inside a SLURM job, else
+                       train.threads, else all cores)
   --only RUN_ID        run only this run of the sweep
   --shard K/N          run only the runs whose plan index i has i % N == K (K from 0 to N-1); shards
                        never write the same file, so they may run at once on different machines

@@ -134,6 +134,8 @@ std::vector<fs::path> PluginHost::search_path(const std::vector<fs::path>& extra
   }
   const fs::path exe_dir = fs::path(boost::dll::program_location().parent_path().string());
   candidates.push_back(exe_dir / ".." / "lib" / "pulab" / "plugins");
+  // An install whose library folder is not lib/ (lib/x86_64-linux-gnu under /usr).
+  candidates.push_back(exe_dir / ".." / PULAB_INSTALL_LIBDIR / "pulab" / "plugins");
   std::vector<fs::path> out;
   std::set<fs::path> seen;
   for (const auto& c : candidates) {

@@ -38,7 +38,8 @@ class PluginHost {
 
   // The folders searched for plugins, in order: `extra_dirs` (--plugin-dir), the entries of
   // PULAB_PLUGIN_PATH, then <exe>/../lib/pulab/plugins (the build tree mirrors the installed
-  // layout, so this finds the built-in plugins in both). Missing folders are left out.
+  // layout, so this finds the built-in plugins in both) and <exe>/../<install libdir>/pulab/plugins
+  // (e.g. lib/x86_64-linux-gnu under /usr). Missing folders are left out.
   static std::vector<std::filesystem::path> search_path(const std::vector<std::filesystem::path>& extra_dirs);
 
   Registries& registries() { return registries_; }

@@ -150,7 +150,9 @@ StatusReport sweep_status(const fs::path& output_dir, const std::string& experim
   return report;
 }
 
-std::vector<StatusReport> folder_status(const fs::path& dir) {
+std::vector<StatusReport> folder_status(const fs::path& given) {
+  fs::path dir = given.lexically_normal();
+  if (dir.filename().empty() && dir.has_parent_path()) dir = dir.parent_path();  // "results/x/"
   if (!fs::is_directory(dir)) throw Error(dir.string() + ": not a folder (give a result folder or an experiment file)");
   std::vector<StatusReport> reports;
   auto from_plan = [&](const fs::path& folder) {
@@ -167,16 +169,31 @@ std::vector<StatusReport> folder_status(const fs::path& dir) {
   for (const auto& folder : with_plan) from_plan(folder);
   if (!reports.empty()) return reports;
 
-  // No plan: whatever runs left a trace.
-  std::set<std::string> ids;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    if (!entry.is_directory()) continue;
-    for (const char* f : {"result.json", "checkpoint.pt", "running.json", "config.toml"})
-      if (fs::exists(entry.path() / f)) ids.insert(entry.path().filename().string());
+  // No plan: whatever runs left a trace, here or one level down (a folder of result folders).
+  auto traced = [](const fs::path& folder) {
+    std::set<std::string> ids;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+      if (!entry.is_directory()) continue;
+      for (const char* f : {"result.json", "checkpoint.pt", "running.json", "config.toml"})
+        if (fs::exists(entry.path() / f)) ids.insert(entry.path().filename().string());
+    }
+    return std::vector<std::string>(ids.begin(), ids.end());
+  };
+  auto unplanned = [&](const fs::path& folder, const std::vector<std::string>& ids) {
+    StatusReport report = sweep_status(folder, folder.filename().string(), ids);
+    report.planned = false;
+    reports.push_back(report);
+  };
+  if (const auto ids = traced(dir); !ids.empty()) {
+    unplanned(dir, ids);
+    return reports;
   }
-  StatusReport report = sweep_status(dir, dir.filename().string(), {ids.begin(), ids.end()});
-  report.planned = false;
-  reports.push_back(report);
+  std::set<fs::path> sub;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.is_directory()) sub.insert(entry.path());
+  for (const auto& folder : sub)
+    if (const auto ids = traced(folder); !ids.empty()) unplanned(folder, ids);
+  if (reports.empty()) unplanned(dir, {});
   return reports;
 }
 
