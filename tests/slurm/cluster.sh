@@ -125,26 +125,37 @@ EOF
   echo "export SLURM_CONF=$SLURM_CONF"
 }
 
-# Stops the daemons this script started, by the PIDs it recorded: TERM to all of them at once (each
-# takes ~2 s to shut down), then KILL to any still there after 10 s.
+# True while the process runs (a zombie, left for a PID 1 that does not reap, counts as gone).
+running() {
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# Stops daemons this script started, by the PIDs it recorded: TERM to all of them at once, KILL
+# to any still there after 10 s; the PID files go once the processes are gone.
 stop_pids() {
-  local pids=() pid file
+  local pids=() files=() pid file
   for file in "$@"; do
     [ -f "$file" ] || continue
     pid=$(cat "$file")
-    if kill -0 "$pid" 2>/dev/null; then
+    if running "$pid"; then
       kill -TERM "$pid" 2>/dev/null || true
       pids+=("$pid")
     fi
-    rm -f "$file"
+    files+=("$file")
   done
+  local alive
   for _ in $(seq 1 100); do
-    local alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || return 0
+    alive=0
+    for pid in "${pids[@]}"; do
+      if running "$pid"; then alive=1; fi
+    done
+    ((alive)) || break
     sleep 0.1
   done
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -f "${files[@]}"
 }
 
 stop() {
@@ -160,7 +171,8 @@ stop() {
       done
     fi
   fi
-  stop_pids "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munged.pid"
+  stop_pids "$dir/slurmd.pid" "$dir/slurmctld.pid"
+  stop_pids "$dir/munged.pid"  # last: the SLURM daemons authenticate through it until they are gone
 }
 
 case "${1:-}" in
