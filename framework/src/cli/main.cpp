@@ -1,4 +1,5 @@
 // The pulab command line: run, plan, plugins, describe, report.
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -163,7 +164,7 @@ std::int64_t slurm_threads() {
 }
 
 int cmd_run(const std::vector<std::string>& args) {
-  std::string file, only, shard_text, expect_plan;
+  std::string file, only, shard_text, expect_plan, position;
   CommonArgs common;
   std::int64_t jobs = 1, threads = 0, max_epochs = -1;
   bool quiet = false;
@@ -171,7 +172,7 @@ int cmd_run(const std::vector<std::string>& args) {
   desc.add_options()("file", po::value(&file))("set", po::value(&common.overrides)->composing())(
       "plugin-dir", po::value(&common.plugin_dirs)->composing())("jobs", po::value(&jobs))("threads", po::value(&threads))(
       "only", po::value(&only))("max-epochs", po::value(&max_epochs))("quiet", po::bool_switch(&quiet))(
-      "shard", po::value(&shard_text))("expect-plan", po::value(&expect_plan));
+      "shard", po::value(&shard_text))("expect-plan", po::value(&expect_plan))("position", po::value(&position));
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
@@ -205,9 +206,10 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     specs = std::move(selected);
   }
-  if (!quiet) {
+  if (!quiet && position.empty()) {
     fmt::print("pulab {}: {} run{} of '{}' -> {}\n", kHostVersion, specs.size(), specs.size() == 1 ? "" : "s",
                specs.front().experiment, specs.front().output_dir.string());
+    std::fflush(stdout);  // before the children write theirs
   }
 
   SweepOptions options;
@@ -215,6 +217,13 @@ int cmd_run(const std::vector<std::string>& args) {
   options.threads = threads;
   options.quiet = quiet;
   options.max_epochs_this_call = max_epochs;
+  if (!position.empty()) {  // hidden: set by a --jobs parent for its child's progress lines
+    std::size_t k = 0, m = 0;
+    if (std::sscanf(position.c_str(), "%zu/%zu", &k, &m) == 2 && k < m) {
+      options.position = k;
+      options.position_total = m;
+    }
+  }
   options.experiment_file = file;
   // A shard or a single run writes only its own run folders; the whole sweep also its plan and summary.
   options.write_summary = only.empty() && !sharded;
@@ -225,12 +234,14 @@ int cmd_run(const std::vector<std::string>& args) {
   for (const auto& d : common.plugin_dirs) options.child_args.insert(options.child_args.end(), {"--plugin-dir", d});
   const SweepOutcome outcome = run_sweep(specs, host, options);
 
-  if (!quiet || !outcome.failures.empty()) {
+  // A --jobs child leaves the sweep's closing lines to its parent.
+  const bool child = options.position_total > 0;
+  if ((!quiet && !child) || !outcome.failures.empty()) {
     fmt::print("\n{} finished, {} skipped (finished earlier), {} interrupted, {} failed{}\n", outcome.finished,
                outcome.skipped, outcome.interrupted, outcome.failures.size(),
                outcome.busy ? fmt::format(", {} running elsewhere (left alone)", outcome.busy) : "");
   }
-  if (specs.size() == 1 && outcome.failures.empty() && run_finished(specs.front()) && !quiet) {
+  if (specs.size() == 1 && outcome.failures.empty() && run_finished(specs.front()) && !quiet && !child) {
     fmt::print("result: {}\n", result_path(specs.front()).string());
   } else if (!quiet && options.write_summary) {
     fmt::print("summary: {}\n", (specs.front().output_dir / "summary.csv").string());

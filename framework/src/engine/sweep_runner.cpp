@@ -75,8 +75,8 @@ void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, co
     TrainOptions train;
     train.threads = options.threads;
     train.quiet = options.quiet;
-    train.run_index = i;
-    train.run_total = runs.size();
+    train.run_index = options.position_total > 0 ? options.position : i;
+    train.run_total = options.position_total > 0 ? options.position_total : runs.size();
     train.max_epochs_this_call = options.max_epochs_this_call;
     try {
       if (train_run(spec, host, train) == RunStatus::Finished) {
@@ -94,13 +94,15 @@ void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, co
 }
 
 // Starts `pulab run FILE --only RUN_ID ...`; returns 0 and says why in `error` when it cannot.
-pid_t spawn_child(const RunSpec& spec, const SweepOptions& options, std::int64_t threads, std::string& error) {
+pid_t spawn_child(const RunSpec& spec, std::size_t index, std::size_t total, const SweepOptions& options,
+                  std::int64_t threads, std::string& error) {
   // /proc/self/exe is this very executable even if the file was rebuilt or replaced meanwhile.
   const std::string self = fs::exists("/proc/self/exe") ? "/proc/self/exe" : boost::dll::program_location().string();
   std::vector<std::string> args{self, "run"};
   if (!options.experiment_file.empty()) args.push_back(options.experiment_file.string());
   args.insert(args.end(), options.child_args.begin(), options.child_args.end());
-  args.insert(args.end(), {"--only", spec.run_id, "--threads", std::to_string(threads), "--jobs", "1"});
+  args.insert(args.end(), {"--only", spec.run_id, "--threads", std::to_string(threads), "--jobs", "1", "--position",
+                           std::to_string(index) + "/" + std::to_string(total)});
   if (options.quiet) args.push_back("--quiet");
   if (options.max_epochs_this_call >= 0) {
     args.insert(args.end(), {"--max-epochs", std::to_string(options.max_epochs_this_call)});
@@ -136,7 +138,8 @@ void run_in_children(const std::vector<RunSpec>& runs, const SweepOptions& optio
       outcome.failures.emplace_back(spec->run_id, failure_message_of(*spec));
     }
   };
-  for (const auto& spec : runs) {
+  for (std::size_t index = 0; index < runs.size(); ++index) {
+    const RunSpec& spec = runs[index];
     if (run_finished(spec)) {
       if (const std::string stale = stale_result(spec); !stale.empty()) {
         outcome.failures.emplace_back(spec.run_id, stale);
@@ -147,7 +150,7 @@ void run_in_children(const std::vector<RunSpec>& runs, const SweepOptions& optio
     }
     while (static_cast<std::int64_t>(running.size()) >= options.jobs) reap_one();
     std::string error;
-    if (const pid_t pid = spawn_child(spec, options, per_job, error); pid > 0) {
+    if (const pid_t pid = spawn_child(spec, index, runs.size(), options, per_job, error); pid > 0) {
       running.emplace(pid, &spec);
     } else {
       // One run that cannot start must not orphan the others: record it and go on.

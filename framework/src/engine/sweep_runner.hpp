@@ -17,6 +17,9 @@ struct SweepOptions {
   std::int64_t threads = 0;  // total threads (0 = all cores), split between jobs
   bool quiet = false;
   std::int64_t max_epochs_this_call = -1;
+  // Where a single run stands in its parent's sweep, for progress lines ("run 3/18"); a child
+  // started by --jobs gets it from its parent (hidden option --position K/M). total 0 = unknown.
+  std::size_t position = 0, position_total = 0;
   // How a child process re-creates the experiment: the file and the command-line arguments
   // (--set, --plugin-dir) that the parent was given. Empty file = the embedded default.
   std::filesystem::path experiment_file;
