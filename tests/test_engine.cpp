@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <torch/cuda.h>
+
 #include "config/config_node.hpp"
 #include "engine/results.hpp"
 #include "engine/sweep_runner.hpp"
@@ -284,5 +286,83 @@ TEST(Engine, ACheckpointOfAnotherConfigurationIsRefused) {
   auto changed = test::resolve_text(test::quickstart_text(), {"train.epochs=4", "train.lr=0.002", "output_dir=" + dir.string()});
   const auto msg = test::error_message([&] { train_run(changed[0], test::builtin_host(), options); });
   EXPECT_NE(msg.find("checkpoint.pt: this checkpoint was written by another configuration"), std::string::npos) << msg;
+}
+}  // namespace
+
+namespace {
+// train.precision was added after results had been written: a result whose stored configuration
+// has no such key was produced with float32 and must still count as finished (not stale, not
+// redone); a result of bfloat16 is another configuration.
+TEST(Engine, AResultFromBeforeTrainPrecisionExistedIsStillTheSameRun) {
+  const auto dir = test::temp_dir("legacy_key");
+  auto specs = test::resolve_text(test::quickstart_text(), {"train.epochs=1", "output_dir=" + dir.string()});
+  SweepOptions options;
+  options.quiet = true;
+  ASSERT_EQ(run_sweep(specs, test::builtin_host(), options).finished, 1u);
+  const fs::path file = result_path(specs[0]);
+  json result = test::read_json(file);
+  ASSERT_EQ(result["config"]["train"]["precision"], "float32");
+  result["config"]["train"].erase("precision");
+  std::ofstream(file) << result.dump(1);
+  EXPECT_EQ(stale_result(specs[0]), "");
+  EXPECT_EQ(run_sweep(specs, test::builtin_host(), options).skipped, 1u);
+
+  auto bf16 = test::resolve_text(test::quickstart_text(),
+                                 {"train.epochs=1", "output_dir=" + dir.string(), "train.precision=bfloat16"});
+  EXPECT_NE(stale_result(bf16[0]).find("first difference: train.precision"), std::string::npos) << stale_result(bf16[0]);
+  // The checkpoint fingerprint follows the same rule: float32 compares equal to "no key".
+  EXPECT_EQ(config_fingerprint(specs[0]).find("precision"), std::string::npos);
+  EXPECT_NE(config_fingerprint(bf16[0]).find("\"precision\":\"bfloat16\""), std::string::npos);
+}
+
+// What bench/ and docs/performance.md read from a result: training time without evaluation, the
+// process's peak memory, the data loading time.
+TEST(Engine, ResultsRecordTrainingTimeMemoryAndDataLoading) {
+  const json result = test::train_text(test::quickstart_text(), {"train.epochs=2"});
+  for (const auto& e : result["epochs"]) {
+    EXPECT_GT(e["train_seconds"].get<double>(), 0);
+    EXPECT_LE(e["train_seconds"].get<double>(), e["seconds"].get<double>());
+    EXPECT_GT(e["peak_rss_mb"].get<double>(), 10);
+  }
+  EXPECT_GE(result["peak_rss_mb"].get<double>(), result["epochs"][0]["peak_rss_mb"].get<double>());
+  EXPECT_GT(result["data_seconds"].get<double>(), 0);
+}
+
+// bfloat16 autocast is opt-in: it must actually change the arithmetic (else it is not on) and
+// still learn the synthetic task with GradPU (penalty and upweighting, i.e. double backward
+// under autocast).
+TEST(Engine, Bfloat16AutocastTrainsGradpu) {
+  const std::vector<std::string> gradpu{"train.epochs=3", "risk.loss=abs", "regularizer.gradient_penalty.alpha=0.2",
+                                       "weighting.name=positive_upweighting", "weighting.beta_max=1.0"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), gradpu.begin(), gradpu.end());
+    return extra;
+  };
+  const json f32 = test::train_text(test::quickstart_text(), gradpu);
+  const json bf16 = test::train_text(test::quickstart_text(), with({"train.precision=bfloat16"}));
+  EXPECT_EQ(bf16["config"]["train"]["precision"], "bfloat16");
+  EXPECT_NE(bf16["epochs"][0]["train_objective"].get<double>(), f32["epochs"][0]["train_objective"].get<double>());
+  EXPECT_GT(bf16["last"]["test"]["accuracy"].get<double>(), 0.93);
+  EXPECT_NEAR(bf16["last"]["test"]["accuracy"].get<double>(), f32["last"]["test"]["accuracy"].get<double>(), 0.03);
+}
+}  // namespace
+
+namespace {
+// device = "cuda": on a machine with a CUDA device and a CUDA LibTorch, the quickstart and GradPU
+// (double backward, bfloat16 autocast) train there and the result says where; everywhere else the
+// run is refused with a clear message and the GPU part is skipped.
+TEST(Engine, CudaTrainsWhereAvailableAndIsRefusedClearlyElsewhere) {
+  if (!torch::cuda::is_available()) {
+    const auto msg = test::error_message([] { test::train_text(test::quickstart_text(), {"train.device=cuda"}); });
+    EXPECT_NE(msg.find("train.device = \"cuda\" but this pulab sees no CUDA device"), std::string::npos) << msg;
+    GTEST_SKIP() << "no CUDA device here: the CUDA training path runs on GPU machines only";
+  }
+  const json result = test::train_text(test::quickstart_text(), {"train.device=cuda", "train.epochs=3"});
+  EXPECT_EQ(result["device"], "cuda:0");
+  EXPECT_GT(result["last"]["test"]["accuracy"].get<double>(), 0.95);
+  const json gradpu = test::train_text(
+      test::quickstart_text(), {"train.device=cuda", "train.epochs=3", "risk.loss=abs", "regularizer.gradient_penalty.alpha=0.2",
+                                "weighting.name=positive_upweighting", "weighting.beta_max=1.0", "train.precision=bfloat16"});
+  EXPECT_GT(gradpu["last"]["test"]["accuracy"].get<double>(), 0.93);
 }
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -461,6 +462,45 @@ TEST(MethodsModels, Cnn13Shapes) {
                                         {3, 32, 32});
   torch::NoGradGuard no_grad;
   EXPECT_EQ(narrow->forward(torch::randn({4, 3, 32, 32})).sizes(), (std::vector<std::int64_t>{4}));
+}
+
+// The MLP's ReLU is pulab::masked_relu (h * (h > 0)) for a cheaper double backward. The scores,
+// the penalty and every weight gradient of risk + gradient penalty must equal those of the same
+// network written with torch::relu, exactly: the change may only remove work.
+TEST(MethodsModels, MaskedReluGradientsEqualTorchRelu) {
+  torch::manual_seed(3);
+  auto model = make<pulab::ScoreModel>("mlp", {{"hidden", std::vector<std::int64_t>{16, 16, 16}}}, {12});
+  const auto params = model->named_parameters();
+  auto reference = [&](const torch::Tensor& x) {
+    auto h = x;
+    for (int i = 0; i < 3; ++i) {
+      const std::string layer = "fc" + std::to_string(i);
+      h = torch::relu(torch::nn::functional::linear(h, params[layer + ".weight"], params[layer + ".bias"]));
+    }
+    return torch::nn::functional::linear(h, params["out.weight"], params["out.bias"]).squeeze(1);
+  };
+  // Half of the hidden units are off on some rows, so both ReLU branches are exercised.
+  const auto x = torch::randn({40, 12});
+  const auto x_mix = torch::randn({40, 12});
+  auto objective_of = [&](const std::function<torch::Tensor(const torch::Tensor&)>& f) {
+    const auto g = f(x);
+    const auto xm = x_mix.clone().requires_grad_(true);
+    const auto grad = torch::autograd::grad({f(xm).sum()}, {xm}, {}, true, true)[0];
+    return torch::tanh(g).abs().mean() + 0.2 * grad.square().sum(1).mean();
+  };
+  auto gradients = [&](const torch::Tensor& objective) {
+    std::vector<torch::Tensor> grads = torch::autograd::grad({objective}, model->parameters());
+    return grads;
+  };
+  const auto ours = objective_of([&](const torch::Tensor& in) { return model->forward(in); });
+  const auto theirs = objective_of(reference);
+  EXPECT_EQ(ours.item<float>(), theirs.item<float>());
+  const auto g_ours = gradients(ours), g_theirs = gradients(theirs);
+  ASSERT_EQ(g_ours.size(), g_theirs.size());
+  for (std::size_t i = 0; i < g_ours.size(); ++i) {
+    EXPECT_TRUE(torch::equal(g_ours[i], g_theirs[i])) << "parameter " << i;
+    EXPECT_GT(g_ours[i].abs().sum().item<float>(), 0) << "parameter " << i;
+  }
 }
 
 // ---------------------------------------------------------------- training runs

@@ -36,6 +36,9 @@ const Schema& train_schema() {
       param::integer("threads", 0, "intra-op threads (0 = all cores, split between parallel runs)").at_least(0),
       param::text("device", "cpu", "cpu or cuda").one_of({"cpu", "cuda"}),
       param::integer("eval_batch_size", 10000, "batch size of evaluation passes").at_least(1),
+      param::text("precision", "float32",
+                  "float32, or bfloat16: training forward passes under autocast (opt-in; docs/performance.md)")
+          .one_of({"float32", "bfloat16"}),
   };
   return schema;
 }
@@ -438,6 +441,7 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   spec.train.threads = train.integer("threads");
   spec.train.device = train.text("device");
   spec.train.eval_batch_size = train.integer("eval_batch_size");
+  spec.train.precision = train.text("precision");
 
   const Params split = check_against_schema(host_table("split"), split_schema(), "split");
   spec.split.positive_classes = split.integers("positive_classes");

@@ -38,6 +38,7 @@ struct TrainConfig {
   std::int64_t threads = 0;  // 0 = all cores (split between parallel runs)
   std::string device;
   std::int64_t eval_batch_size = 0;
+  std::string precision;  // float32 | bfloat16 (autocast of the training forward passes)
 };
 
 struct SplitConfig {

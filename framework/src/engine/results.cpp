@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -64,6 +65,29 @@ namespace {
 
 json config_to_json(const ConfigNode& n);
 
+// Keys added after result files were first written, each with the value that reproduces the older
+// behaviour. A stored configuration without such a key matches that value, so results and
+// checkpoints from before the key existed stay valid (and are not redone) after an upgrade.
+struct KeyAddedLater {
+  const char* table;
+  const char* key;
+  const char* legacy_value;
+};
+const KeyAddedLater kKeysAddedLater[] = {{"train", "precision", "float32"}};
+
+// The configuration as compared between runs: without [report] (labels only) and without a
+// later-added key at its legacy value.
+json comparable_config(json config) {
+  config.erase("report");
+  for (const auto& later : kKeysAddedLater) {
+    auto table = config.find(later.table);
+    if (table == config.end() || !table->is_object()) continue;
+    auto value = table->find(later.key);
+    if (value != table->end() && *value == json(later.legacy_value)) table->erase(value);
+  }
+  return config;
+}
+
 // The first path where two configurations differ, or "".
 std::string first_difference(const json& a, const json& b, const std::string& path) {
   if (a.is_object() && b.is_object()) {
@@ -91,19 +115,15 @@ std::string stale_result(const RunSpec& spec) {
   } catch (const std::exception&) {
     return "";
   }
-  json current = config_to_json(spec.resolved);
-  stored.erase("report");
-  current.erase("report");
-  const std::string diff = first_difference(current, stored, "");
+  const std::string diff = first_difference(comparable_config(config_to_json(spec.resolved)),
+                                            comparable_config(stored), "");
   if (diff.empty()) return "";
   return result_path(spec).string() + " was produced by another configuration (first difference: " + diff +
          "); delete it to run again, or set another output_dir";
 }
 
 std::string config_fingerprint(const RunSpec& spec) {
-  json config = config_to_json(spec.resolved);
-  config.erase("report");
-  return config.dump();
+  return comparable_config(config_to_json(spec.resolved)).dump();
 }
 
 namespace {
@@ -127,7 +147,8 @@ Metrics metrics_from(const json& j) {
 
 json to_json(const EpochRecord& e) {
   return {{"epoch", e.epoch},         {"train_risk", e.train_risk}, {"train_objective", e.train_objective},
-          {"lr", e.lr},               {"seconds", e.seconds},       {"threshold", e.threshold},
+          {"lr", e.lr},               {"seconds", e.seconds},       {"train_seconds", e.train_seconds},
+          {"peak_rss_mb", e.peak_rss_mb}, {"threshold", e.threshold},
           {"val", to_json(e.val)},    {"test", to_json(e.test)},    {"val_pu_auc", e.val_pu_auc}};
 }
 
@@ -178,6 +199,10 @@ std::string result_json(const RunSpec& spec, const SplitStats& split, const RunR
   j["threads"] = record.threads;
   j["device"] = record.device;
   j["wall_seconds"] = record.wall_seconds;
+  j["data_seconds"] = record.data_seconds;
+  double peak_rss = 0;
+  for (const auto& e : record.epochs) peak_rss = std::max(peak_rss, e.peak_rss_mb);
+  j["peak_rss_mb"] = peak_rss;
   j["resumed_from_epoch"] = record.resumed_from_epoch;
   j["split"] = {{"positive_classes", split.positive_classes},
                 {"n_labeled", split.n_labeled},
@@ -225,6 +250,8 @@ RunRecord history_from_json(const std::string& text) {
     rec.train_objective = e.at("train_objective");
     rec.lr = e.at("lr");
     rec.seconds = e.at("seconds");
+    rec.train_seconds = e.value("train_seconds", 0.0);  // absent in checkpoints of pulab < 0.2
+    rec.peak_rss_mb = e.value("peak_rss_mb", 0.0);
     rec.threshold = e.at("threshold");
     rec.val = metrics_from(e.at("val"));
     rec.test = metrics_from(e.at("test"));

@@ -14,6 +14,8 @@ struct EpochRecord {
   double train_objective = 0;    // mean objective (risk + penalties) over the batches
   double lr = 0;                 // learning rate at the epoch's last step
   double seconds = 0;            // wall time of training and evaluation
+  double train_seconds = 0;      // wall time of the training steps alone (what bench/ compares)
+  double peak_rss_mb = 0;        // the process's peak resident memory so far
   double threshold = 0;          // decision threshold used for this epoch's metrics
   Metrics val, test;
   double val_pu_auc = 0.5;       // PU-only criterion: AUC of labeled vs unlabeled validation data
@@ -24,6 +26,7 @@ struct RunRecord {
   std::int64_t threads = 0;
   std::string device;
   double wall_seconds = 0;  // summed over sessions when a run resumed
+  double data_seconds = 0;  // loading the data set and drawing the PU split (this session)
   std::int64_t resumed_from_epoch = 0;
 
   // Index of the best epoch by validation accuracy (first of ties), by the PU-only criterion.

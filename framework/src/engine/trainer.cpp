@@ -5,10 +5,13 @@
 #include <fstream>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "config/config_node.hpp"
+#include "engine/autocast_scope.hpp"
 #include "data/pu_split.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/metrics.hpp"
@@ -76,6 +79,13 @@ class LearningRateSchedule {
   Kind kind_;
 };
 
+// The process's peak resident memory in MiB (Linux reports ru_maxrss in KiB).
+double peak_rss_mb() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1024.0;
+}
+
 std::string duration(double seconds) {
   const auto s = static_cast<long>(seconds + 0.5);
   if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
@@ -124,12 +134,14 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
 
   BuildContext context;
   context.data_dir = spec.data_dir.string();
+  const auto data_start = Clock::now();
   auto source = build(registries.datasets, spec.dataset, context);
   const LabeledData data = source->load();
   check_data(data, spec.dataset.name);
   auto labeling = build(registries.labelings, spec.labeling, context);
   PUData pu = make_pu_split(data, spec.split, *labeling, static_cast<std::uint64_t>(spec.train.seed));
   const double prior = pu.stats.prior;
+  const double data_seconds = std::chrono::duration<double>(Clock::now() - data_start).count();
   // The operative configuration next to the results: `pulab run <run_dir>/config.toml` redoes the run.
   write_file_atomically(spec.run_dir() / "config.toml",
                         "# The operative configuration of this run (every default filled in).\n" +
@@ -152,6 +164,9 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
   std::vector<std::shared_ptr<Regularizer>> regularizers;
   for (const auto& r : spec.regularizers) regularizers.push_back(build(registries.regularizers, r, context));
 
+  std::vector<torch::Tensor> parameters;  // the trained ones (a frozen parameter is not asked for)
+  for (const auto& p : model->parameters())
+    if (p.requires_grad()) parameters.push_back(p);
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(spec.train.lr)
                                                         .betas({spec.train.adam_beta1, spec.train.adam_beta2})
                                                         .weight_decay(spec.train.weight_decay));
@@ -167,6 +182,7 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
   const std::int64_t batches_per_epoch = (n_train + batch_size - 1) / batch_size;
   const std::int64_t total_iterations = spec.train.epochs * batches_per_epoch;
   const LearningRateSchedule schedule(spec.train, total_iterations);
+  const bool bfloat16 = spec.train.precision == "bfloat16";  // decided once: the step compares no strings
   // Expected labeled positives per batch, drawn when a batch happens to hold none.
   const std::int64_t fill_p = std::max<std::int64_t>(1, std::llround(double(batch_size) * n_p / n_train));
   const std::int64_t fill_u = std::max<std::int64_t>(1, std::llround(double(batch_size) * n_u / n_train));
@@ -183,6 +199,7 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
     if (!options.quiet) fmt::print("[{}] resuming after epoch {} from {}\n", run_name, start_epoch, checkpoint.string());
   }
   const double wall_before = record.wall_seconds;
+  record.data_seconds = data_seconds;
 
   std::int64_t epochs_this_call = 0;
   for (std::int64_t epoch = start_epoch; epoch < spec.train.epochs; ++epoch) {
@@ -213,14 +230,20 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
       }
       for (auto& r : regularizers) r->prepare(batch, progress);
 
-      const auto g = model->forward(torch::cat({batch.x_p, batch.x_u})).reshape({-1});
-      Scores scores{g.slice(0, 0, batch.x_p.size(0)), g.slice(0, batch.x_p.size(0))};
-      const torch::Tensor weights = weighting ? weighting->positive_weights(scores.p, progress) : torch::Tensor();
-      RiskOutput out = risk->compute({scores, weights, prior, batch});
-      torch::Tensor objective = out.objective;
-      for (auto& r : regularizers) {
-        torch::Tensor penalty = r->penalty(*model, batch, scores, progress);
-        if (penalty.defined()) objective = objective + penalty;
+      torch::Tensor objective;
+      RiskOutput out;
+      {
+        const AutocastScope autocast(bfloat16, device.type());
+        // The risk sees float32 scores whatever the precision of the products that made them.
+        const auto g = model->forward(torch::cat({batch.x_p, batch.x_u})).reshape({-1}).to(torch::kFloat);
+        Scores scores{g.slice(0, 0, batch.x_p.size(0)), g.slice(0, batch.x_p.size(0))};
+        const torch::Tensor weights = weighting ? weighting->positive_weights(scores.p, progress) : torch::Tensor();
+        out = risk->compute({scores, weights, prior, batch});
+        objective = out.objective;
+        for (auto& r : regularizers) {
+          torch::Tensor penalty = r->penalty(*model, batch, scores, progress);
+          if (penalty.defined()) objective = objective + penalty.to(torch::kFloat);
+        }
       }
       const double objective_value = objective.item<double>();
       const double risk_value = out.reported.item<double>();
@@ -236,13 +259,19 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
       lr = schedule.at(progress.iteration);
       for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
       optimizer.zero_grad();
-      objective.backward();
+      // Only the model's parameters are trained: naming them lets autograd skip every gradient
+      // nobody reads, e.g. the gradient penalty's input-gradient of its interpolates (a leaf that
+      // requires grad), the largest product of the first layer.
+      torch::autograd::backward({objective}, {}, c10::nullopt, false, parameters);
       optimizer.step();
     }
+
+    const auto train_end = Clock::now();
 
     // Evaluation: NoGradGuard + eval() (no dropout), in large batches.
     model->eval();
     EpochRecord rec;
+    rec.train_seconds = std::chrono::duration<double>(train_end - epoch_start).count();
     rec.epoch = epoch + 1;
     rec.train_risk = risk_sum / double(batches_per_epoch);
     rec.train_objective = objective_sum / double(batches_per_epoch);
@@ -261,6 +290,7 @@ RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOpti
     }
     rec.test = compute_metrics(score_all(*model, x_test, spec.train.eval_batch_size), pu.y_test, rec.threshold);
     rec.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+    rec.peak_rss_mb = peak_rss_mb();
     record.epochs.push_back(rec);
     ++epochs_this_call;
     record.wall_seconds = wall_before + std::chrono::duration<double>(Clock::now() - wall_start).count();
