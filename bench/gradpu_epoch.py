@@ -7,10 +7,11 @@ P/U interpolates with double backward, Adam with coupled weight decay, linear lr
 Run it with Debian's interpreter and PyTorch (python3-torch, the same 1.13 backend as LibTorch):
     /usr/bin/python3 bench/gradpu_epoch.py --threads 1 --epochs 3
 It prints one JSON line with the training seconds of each epoch (no evaluation). --optimized adds
-the two optimizations pulab makes (docs/performance.md): ReLU as h * (h > 0) and backward only to
-the parameters.
---count-flops instead profiles a few steps with torch.profiler and prints the matrix-product FLOPs
-per step that the backend executed (forward, backward and double backward).
+the two optimizations pulab makes (docs/performance.md): a ReLU without a path from its double
+backward into the forward graph, and backward only to the parameters.
+--profile STEPS instead profiles STEPS training steps with torch.profiler and prints, per step, the
+matrix-product FLOPs the backend executed (forward, backward and double backward) and where the
+time went: in ATen operators (matrix products apart) or elsewhere (the interpreter).
 """
 import argparse
 import json
@@ -20,10 +21,26 @@ import torch
 import torch.nn.functional as F
 
 
+class FirstOrderRelu(torch.autograd.Function):
+    """--optimized: a ReLU whose backward reads a detached copy of its output, so that the double
+    backward sends nothing back into the forward graph (framework/include/pulab/relu.hpp)."""
+
+    @staticmethod
+    def forward(ctx, h):
+        out = torch.relu(h)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return torch.ops.aten.threshold_backward(grad, out.detach(), 0)
+
+
 class Mlp(torch.nn.Module):
-    def __init__(self, dim, hidden, masked_relu=False):
+    def __init__(self, dim, hidden, first_order_relu=False):
         super().__init__()
-        self.masked_relu = masked_relu
+        self.first_order_relu = first_order_relu
         widths = [dim] + hidden
         self.layers = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
         self.out = torch.nn.Linear(widths[-1], 1)
@@ -31,7 +48,7 @@ class Mlp(torch.nn.Module):
     def forward(self, h):
         for layer in self.layers:
             h = layer(h)
-            h = h * (h > 0) if self.masked_relu else F.relu(h)
+            h = FirstOrderRelu.apply(h) if self.first_order_relu else F.relu(h)
         return self.out(h).squeeze(1)
 
 
@@ -89,9 +106,9 @@ def main():
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--precision", choices=["float32", "bfloat16"], default="float32")
     parser.add_argument("--optimized", action="store_true",
-                        help="the optimizations pulab makes: masked ReLU, backward to the parameters only")
-    parser.add_argument("--count-flops", type=int, default=0, metavar="STEPS",
-                        help="profile STEPS training steps and print matrix-product FLOPs per step")
+                        help="the optimizations pulab makes: first-order ReLU, backward to the parameters only")
+    parser.add_argument("--profile", type=int, default=0, metavar="STEPS",
+                        help="profile STEPS training steps: FLOPs and time per step by operator")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -103,15 +120,28 @@ def main():
     batches = (n + args.batch - 1) // args.batch
     total = args.epochs * batches
 
-    if args.count_flops:
+    if args.profile:
         perm = torch.randperm(n)
+        for b in range(5):  # warm-up, not profiled
+            train_step(model, optimizer, x, n, n_p, perm[b * args.batch:(b + 1) * args.batch], b, total, args)
+        steps = range(5, 5 + args.profile)
+        start = time.perf_counter()
         with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], with_flops=True) as prof:
-            for b in range(args.count_flops):
+            for b in steps:
                 train_step(model, optimizer, x, n, n_p, perm[b * args.batch:(b + 1) * args.batch], b, total, args)
-        flops = {e.key: e.flops for e in prof.key_averages() if e.flops}
-        print(json.dumps({"contender": "python", "profiled_steps": args.count_flops,
-                          "flops_per_step": sum(flops.values()) / args.count_flops,
-                          "flops_by_op": {k: v / args.count_flops for k, v in flops.items()}}))
+        wall = (time.perf_counter() - start) / args.profile
+        events = prof.key_averages()
+        flops = {e.key: e.flops / args.profile for e in events if e.flops}
+        # Self time of ATen operators only (record_function ranges such as Optimizer.step would
+        # count the interpreter's time too).
+        aten = {e.key: e.self_cpu_time_total / args.profile / 1e6 for e in events if e.key.startswith("aten::")}
+        matmul = sum(v for k, v in aten.items() if k in ("aten::mm", "aten::addmm", "aten::bmm", "aten::matmul"))
+        print(json.dumps({"contender": "python", "profiled_steps": args.profile,
+                          "flops_per_step": sum(flops.values()), "flops_by_op": flops,
+                          "wall_seconds_per_step": wall, "aten_seconds_per_step": sum(aten.values()),
+                          "matmul_seconds_per_step": matmul,
+                          "aten_calls_per_step": sum(e.count for e in events if e.key.startswith("aten::")) / args.profile,
+                          "top_aten_seconds_per_step": dict(sorted(aten.items(), key=lambda kv: -kv[1])[:12])}))
         return
 
     seconds = []

@@ -22,8 +22,23 @@
 
 namespace {
 
+// --optimized: a ReLU whose backward reads a detached copy of its output, so that the double
+// backward sends nothing back into the forward graph (pulab/relu.hpp explains).
+struct FirstOrderRelu : torch::autograd::Function<FirstOrderRelu> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& h) {
+    auto out = torch::relu(h);
+    ctx->save_for_backward({out});
+    return out;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad) {
+    return {torch::threshold_backward(grad[0], ctx->get_saved_variables()[0].detach(), 0)};
+  }
+};
+
 struct Mlp : torch::nn::Module {
-  Mlp(std::int64_t in, const std::vector<std::int64_t>& hidden, bool mask_relu) : mask_relu(mask_relu) {
+  Mlp(std::int64_t in, const std::vector<std::int64_t>& hidden, bool first_order_relu)
+      : first_order_relu(first_order_relu) {
     for (std::size_t i = 0; i < hidden.size(); ++i) {
       layers.push_back(register_module("fc" + std::to_string(i), torch::nn::Linear(in, hidden[i])));
       in = hidden[i];
@@ -33,13 +48,13 @@ struct Mlp : torch::nn::Module {
   torch::Tensor forward(torch::Tensor h) {
     for (auto& layer : layers) {
       h = layer->forward(h);
-      h = mask_relu ? h * (h > 0) : torch::relu(h);
+      h = first_order_relu ? FirstOrderRelu::apply(h) : torch::relu(h);
     }
     return out->forward(h).squeeze(1);
   }
   std::vector<torch::nn::Linear> layers;
   torch::nn::Linear out{nullptr};
-  bool mask_relu;
+  bool first_order_relu;
 };
 
 torch::Tensor resample(const torch::Tensor& x, std::int64_t b) {

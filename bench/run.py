@@ -241,7 +241,7 @@ def main():
                 batches = -(-MNIST_SHAPED["n"] // MNIST_SHAPED["batch"])
                 for label, extra in (("plain", []), ("pulab's optimizations", ["--optimized"])):
                     profiled = run_json(["/usr/bin/python3", str(BENCH / "gradpu_epoch.py"), *shape_args(MNIST_SHAPED),
-                                         "--threads", str(threads), "--count-flops", "20", *extra], c.env)
+                                         "--threads", str(threads), "--profile", "20", *extra], c.env)
                     raw[f"profiled_flops {label}"] = profiled
                     rows.append(("efficiency", f"matrix-product GFLOP per epoch executed, {label} (torch.profiler)",
                                  f"{profiled['flops_per_step'] * batches / 1e9:.1f}", "", ""))
@@ -262,6 +262,16 @@ def main():
             rows.append(("python", "pulab / PyTorch, tabular", f"{ratio:.3f}x", "<= 0.33x", verdict(ratio <= 0.33)))
             ratio = paired_ratio(tab, "pulab", "handwritten")
             rows.append(("overhead", "pulab / hand-written, tabular", f"{ratio:.3f}x", "", ""))
+            # Where a tabular step's time goes (the profile behind the tabular target).
+            profile = run_json(["/usr/bin/python3", str(BENCH / "gradpu_epoch.py"), *shape_args(TABULAR),
+                                "--threads", str(threads), "--profile", "200"], c.env)
+            raw["tabular_profile"] = profile
+            us = {k: 1e6 * profile[k] for k in ("wall_seconds_per_step", "aten_seconds_per_step",
+                                                "matmul_seconds_per_step")}
+            rows.append(("python", "tabular step under torch.profiler: wall / in ATen operators / in matrix products (us)",
+                         f"{us['wall_seconds_per_step']:.0f} / {us['aten_seconds_per_step']:.0f} / "
+                         f"{us['matmul_seconds_per_step']:.0f}", "", ""))
+            rows.append(("python", "ATen operator calls per tabular step", f"{profile['aten_calls_per_step']:.0f}", "", ""))
 
         if "sweep" in selected:
             log("Sweep of 4 short runs: --jobs 2 x 1 thread against --jobs 1 x 2 threads")

@@ -464,10 +464,11 @@ TEST(MethodsModels, Cnn13Shapes) {
   EXPECT_EQ(narrow->forward(torch::randn({4, 3, 32, 32})).sizes(), (std::vector<std::int64_t>{4}));
 }
 
-// The MLP's ReLU is pulab::masked_relu (h * (h > 0)) for a cheaper double backward. The scores,
-// the penalty and every weight gradient of risk + gradient penalty must equal those of the same
-// network written with torch::relu, exactly: the change may only remove work.
-TEST(MethodsModels, MaskedReluGradientsEqualTorchRelu) {
+// The MLP's ReLU is pulab::relu, whose backward has no path back into the forward graph (a
+// cheaper double backward). The scores, the penalty and every weight gradient of risk + gradient
+// penalty must equal those of the same network written with torch::relu, exactly: the change may
+// only remove work.
+TEST(MethodsModels, PulabReluGradientsEqualTorchRelu) {
   torch::manual_seed(3);
   auto model = make<pulab::ScoreModel>("mlp", {{"hidden", std::vector<std::int64_t>{16, 16, 16}}}, {12});
   const auto params = model->named_parameters();

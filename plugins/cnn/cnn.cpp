@@ -13,7 +13,7 @@
 
 #include <torch/torch.h>
 
-#include <pulab/masked_relu.hpp>
+#include <pulab/relu.hpp>
 #include <pulab/model.hpp>
 #include <pulab/plugin.hpp>
 
@@ -61,14 +61,14 @@ class Cnn13 final : public pulab::ScoreModel {
 
   torch::Tensor forward(const torch::Tensor& x) override {
     auto h = features(x.reshape({-1, shape_[0], shape_[1], shape_[2]}));
-    h = pulab::masked_relu(fc1_->forward(h));
-    h = pulab::masked_relu(fc2_->forward(h));
+    h = pulab::relu(fc1_->forward(h));
+    h = pulab::relu(fc2_->forward(h));
     return out_->forward(h).squeeze(1);
   }
 
  private:
   torch::Tensor features(torch::Tensor h) {
-    for (auto& conv : convs_) h = pulab::masked_relu(conv->forward(h));
+    for (auto& conv : convs_) h = pulab::relu(conv->forward(h));
     return h.flatten(1);
   }
 

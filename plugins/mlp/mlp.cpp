@@ -1,10 +1,10 @@
 // Fully connected score models: the paper's MLP (784-300x4-1 for MNIST, no batch normalization,
 // which conflicts with the gradient penalty) and a linear model. Inputs are flattened.
-// ReLU is pulab::masked_relu: torch::relu's numbers with a cheaper double backward (the gradient
-// penalty differentiates the model twice; pulab/masked_relu.hpp says why).
+// ReLU is pulab::relu: torch::relu's numbers with a cheaper double backward (the gradient
+// penalty differentiates the model twice; pulab/relu.hpp says why).
 #include <torch/torch.h>
 
-#include <pulab/masked_relu.hpp>
+#include <pulab/relu.hpp>
 #include <pulab/model.hpp>
 #include <pulab/plugin.hpp>
 
@@ -36,7 +36,7 @@ class Mlp final : public pulab::ScoreModel {
   torch::Tensor forward(const torch::Tensor& x) override {
     auto h = x.flatten(1);
     for (auto& layer : layers_) {
-      h = pulab::masked_relu(layer->forward(h));
+      h = pulab::relu(layer->forward(h));
       if (dropout_ > 0) h = torch::dropout(h, dropout_, is_training());
     }
     return out_->forward(h).squeeze(1);
