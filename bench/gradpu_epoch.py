@@ -10,8 +10,9 @@ It prints one JSON line with the training seconds of each epoch (no evaluation).
 the two optimizations pulab makes (docs/performance.md): a ReLU without a path from its double
 backward into the forward graph, and backward only to the parameters.
 --profile STEPS instead profiles STEPS training steps with torch.profiler and prints, per step, the
-matrix-product FLOPs the backend executed (forward, backward and double backward) and where the
-time went: in ATen operators (matrix products apart) or elsewhere (the interpreter).
+matrix-product FLOPs the backend executed (forward, backward and double backward), the step's wall
+time without the profiler, and the profiler's self time of the ATen operators (matrix products
+apart; the profiler adds its own cost to each call, so these are upper bounds).
 """
 import argparse
 import json
@@ -124,12 +125,14 @@ def main():
         perm = torch.randperm(n)
         for b in range(5):  # warm-up, not profiled
             train_step(model, optimizer, x, n, n_p, perm[b * args.batch:(b + 1) * args.batch], b, total, args)
-        steps = range(5, 5 + args.profile)
+        # The step time without the profiler, which slows every operator call down.
         start = time.perf_counter()
-        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], with_flops=True) as prof:
-            for b in steps:
-                train_step(model, optimizer, x, n, n_p, perm[b * args.batch:(b + 1) * args.batch], b, total, args)
+        for b in range(5, 5 + args.profile):
+            train_step(model, optimizer, x, n, n_p, perm[b * args.batch:(b + 1) * args.batch], b, total, args)
         wall = (time.perf_counter() - start) / args.profile
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], with_flops=True) as prof:
+            for b in range(5, 5 + args.profile):
+                train_step(model, optimizer, x, n, n_p, perm[b * args.batch:(b + 1) * args.batch], b, total, args)
         events = prof.key_averages()
         flops = {e.key: e.flops / args.profile for e in events if e.flops}
         # Self time of ATen operators only (record_function ranges such as Optimizer.step would
