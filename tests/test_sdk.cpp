@@ -259,4 +259,18 @@ TEST(SdkHeaders, EveryPublicHeaderCompilesOnItsOwnAndIsDocumented) {
   EXPECT_GE(headers, 14u);
 }
 
+// Building against another LibTorch (docs/performance.md): one built with the pre-C++11 string
+// ABI cannot be linked with Debian's Boost, fmt and toml++; the configure step must say so, and
+// accept a C++11-ABI LibTorch's flags.
+TEST(SdkTorch, APreCxx11AbiLibTorchIsRefusedAtConfigureTime) {
+  const fs::path script = pulab::test::temp_dir("torch_abi") / "check.cmake";
+  std::ofstream(script) << "include(\"" << PULAB_SOURCE_DIR << "/cmake/pulab_check_torch.cmake\")\n"
+                        << "pulab_check_torch_abi(\"${FLAGS}\")\n";
+  const auto old_abi = sh(cmake() + " -DFLAGS=-D_GLIBCXX_USE_CXX11_ABI=0 -P " + quote(script));
+  EXPECT_NE(old_abi.status, 0);
+  EXPECT_NE(old_abi.output.find("pre-C++11 string ABI"), std::string::npos) << old_abi.output;
+  const auto new_abi = sh(cmake() + " -DFLAGS=-D_GLIBCXX_USE_CXX11_ABI=1 -P " + quote(script));
+  EXPECT_EQ(new_abi.status, 0) << new_abi.output;
+}
+
 }  // namespace
