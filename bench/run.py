@@ -124,6 +124,16 @@ def paired_ratio(times, numerator, denominator):
     return statistics.median(a / b for a, b in zip(times[numerator], times[denominator]))
 
 
+def ratio_row(group, label, times, numerator, denominator, at_most=None, at_least=None):
+    """A table row with the paired ratio numerator / denominator and its target, if it has one."""
+    ratio = paired_ratio(times, numerator, denominator)
+    if at_most is not None:
+        return (group, label, f"{ratio:.3f}x", f"<= {at_most}x", "met" if ratio <= at_most else "NOT met")
+    if at_least is not None:
+        return (group, label, f"{ratio:.3f}x", f">= {at_least}x", "met" if ratio >= at_least else "NOT met")
+    return (group, label, f"{ratio:.3f}x", "", "")
+
+
 def mlp_matmul_flops(shape):
     """Matrix-product FLOPs of one GradPU epoch of the MLP (multiply-add = 2 FLOPs).
 
@@ -175,9 +185,6 @@ def main():
     rows = []  # (benchmark, measurement, value, target, verdict)
     raw = {"machine": machine(), "threads": threads, "reps": args.reps}
 
-    def verdict(ok):
-        return "met" if ok else "NOT met"
-
     with tempfile.TemporaryDirectory(prefix="pulab-bench-") as scratch:
         c = Contenders(args, scratch)
 
@@ -206,24 +213,20 @@ def main():
             if "handwritten" in mnist:
                 rows.append(("overhead", "hand-written LibTorch epoch, same optimizations (s)",
                              seconds("handwritten_opt"), "", ""))
-                ratio = paired_ratio(mnist, "pulab", "handwritten_opt")
-                rows.append(("overhead", "pulab / hand-written, same optimizations", f"{ratio:.3f}x", "<= 1.03x",
-                             verdict(ratio <= 1.03)))
+                rows.append(ratio_row("overhead", "pulab / hand-written, same optimizations", mnist, "pulab",
+                                      "handwritten_opt", at_most=1.03))
                 rows.append(("overhead", "hand-written LibTorch epoch, plain (s)", seconds("handwritten"), "", ""))
-                ratio = paired_ratio(mnist, "pulab", "handwritten")
-                rows.append(("overhead", "pulab / hand-written plain", f"{ratio:.3f}x", "", ""))
+                rows.append(ratio_row("overhead", "pulab / hand-written plain", mnist, "pulab", "handwritten"))
             if "python" in mnist:
                 rows.append(("python", "PyTorch (Python) epoch, MNIST MLP, plain (s)", seconds("python"), "", ""))
-                ratio = paired_ratio(mnist, "pulab", "python")
-                rows.append(("python", "pulab / PyTorch plain, MNIST MLP", f"{ratio:.3f}x", "<= 1.0x",
-                             verdict(ratio <= 1.0)))
+                rows.append(ratio_row("python", "pulab / PyTorch plain, MNIST MLP", mnist, "pulab", "python",
+                                      at_most=1.0))
                 rows.append(("python", "PyTorch (Python) epoch, same optimizations (s)", seconds("python_opt"), "", ""))
-                ratio = paired_ratio(mnist, "pulab", "python_opt")
-                rows.append(("python", "pulab / PyTorch with pulab's optimizations", f"{ratio:.3f}x", "", ""))
+                rows.append(ratio_row("python", "pulab / PyTorch with pulab's optimizations", mnist, "pulab",
+                                      "python_opt"))
             if "pulab_bf16" in mnist:
                 rows.append(("bf16", "pulab bfloat16 epoch (s)", seconds("pulab_bf16"), "", ""))
-                ratio = paired_ratio(mnist, "pulab_bf16", "pulab")
-                rows.append(("bf16", "bfloat16 / float32 epoch time", f"{ratio:.3f}x", "opt-in", ""))
+                rows.append(ratio_row("bf16", "bfloat16 / float32 epoch time", mnist, "pulab_bf16", "pulab"))
             if "gemm" in mnist:
                 flops = mlp_matmul_flops(MNIST_SHAPED)
                 achieved = flops / pulab / 1e9
@@ -233,7 +236,7 @@ def main():
                 rows.append(("efficiency", "achieved GFLOP/s (pulab)", f"{achieved:.1f}", "", ""))
                 rows.append(("efficiency", f"peak GEMM GFLOP/s (2048^3, {threads} thread(s))", f"{peak:.1f}", "", ""))
                 rows.append(("efficiency", "achieved / peak", f"{100 * achieved / peak:.0f}%", ">= 70%",
-                             verdict(achieved / peak >= 0.70)))
+                             "met" if achieved / peak >= 0.70 else "NOT met"))
                 shapes = run_json([c.gemm, str(threads)])
                 raw["gemm"] = shapes
                 rows.append(("efficiency", "GEMM GFLOP/s at the step's shapes (250x784x300 / 250x300x300)",
@@ -260,18 +263,15 @@ def main():
                          f"{1000 * statistics.median(tab['handwritten']):.1f}", "", ""))
             rows.append(("tabular", "PyTorch (Python) epoch, tabular (ms)", f"{1000 * statistics.median(tab['python']):.1f}",
                          "", ""))
-            ratio = paired_ratio(tab, "pulab", "python")
-            rows.append(("tabular", "pulab / PyTorch, tabular", f"{ratio:.3f}x", "<= 0.33x", verdict(ratio <= 0.33)))
-            ratio = paired_ratio(tab, "pulab", "handwritten")
-            rows.append(("tabular", "pulab / hand-written, tabular", f"{ratio:.3f}x", "", ""))
+            rows.append(ratio_row("tabular", "pulab / PyTorch, tabular", tab, "pulab", "python", at_most=0.33))
+            rows.append(ratio_row("tabular", "pulab / hand-written, tabular", tab, "pulab", "handwritten"))
             # Where a tabular step's time goes (the profile behind the tabular target).
             profile = run_json(["/usr/bin/python3", str(BENCH / "gradpu_epoch.py"), *shape_args(TABULAR),
                                 "--threads", str(threads), "--profile", "200"], c.env)
             raw["tabular_profile"] = profile
             us = {k: 1e6 * profile[k] for k in ("wall_seconds_per_step", "aten_seconds_per_step",
                                                 "matmul_seconds_per_step")}
-            rows.append(("tabular", "bfloat16 / float32 pulab epoch, tabular", f"{paired_ratio(tab, 'pulab_bf16', 'pulab'):.3f}x",
-                         "", ""))
+            rows.append(ratio_row("tabular", "bfloat16 / float32 pulab epoch, tabular", tab, "pulab_bf16", "pulab"))
             rows.append(("tabular", "PyTorch tabular step: wall / ATen operators / matrix products (us, profiler)",
                          f"{us['wall_seconds_per_step']:.0f} / {us['aten_seconds_per_step']:.0f} / "
                          f"{us['matmul_seconds_per_step']:.0f}", "", ""))
@@ -285,8 +285,7 @@ def main():
             raw["sweep"] = sweep
             rows.append(("sweep", "--jobs 1 --threads 2, wall (s)", f"{statistics.median(sweep['jobs1']):.1f}", "", ""))
             rows.append(("sweep", "--jobs 2 --threads 2, wall (s)", f"{statistics.median(sweep['jobs2']):.1f}", "", ""))
-            ratio = paired_ratio(sweep, "jobs1", "jobs2")
-            rows.append(("sweep", "throughput jobs 2x1 / jobs 1x2", f"{ratio:.2f}x", ">= 1.3x", verdict(ratio >= 1.3)))
+            rows.append(ratio_row("sweep", "throughput jobs 2x1 / jobs 1x2", sweep, "jobs1", "jobs2", at_least=1.3))
 
         if "memory" in selected:
             data = Path(os.environ.get("PULAB_DATA", ROOT / "data")) / "mnist"
