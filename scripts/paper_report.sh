@@ -11,7 +11,7 @@ for dir in results/paper/*/; do
   extra=()
   case "$name" in
     table3_*) extra=(--rows weighting.beta_max) ;;
-    fig4_*) extra=(--plot alpha) ;;
+    fig4_*) extra=(--rows regularizer.gradient_penalty.alpha --plot alpha) ;;
     fig5_*) extra=(--plot np) ;;
   esac
   "$pulab" report "$dir" --paper experiments/paper/paper_numbers.toml --out "docs/results/$name" \

@@ -18,7 +18,12 @@ set mxtics
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'accuracy_fig4_mnist_1k.png'
-plot 'accuracy_fig4_mnist_1k.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'fig4_mnist_1k'
+plot 'accuracy_fig4_mnist_1k.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'alpha-0', \
+     'accuracy_fig4_mnist_1k.dat' index 1 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 7 title 'alpha-0.05', \
+     'accuracy_fig4_mnist_1k.dat' index 2 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 7 title 'alpha-0.1', \
+     'accuracy_fig4_mnist_1k.dat' index 3 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 7 title 'alpha-0.2', \
+     'accuracy_fig4_mnist_1k.dat' index 4 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'alpha-0.5', \
+     'accuracy_fig4_mnist_1k.dat' index 5 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'alpha-1'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'accuracy_fig4_mnist_1k.svg'

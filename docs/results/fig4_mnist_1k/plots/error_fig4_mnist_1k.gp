@@ -18,8 +18,18 @@ set mxtics
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'error_fig4_mnist_1k.png'
-plot 'error_fig4_mnist_1k.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'fig4_mnist_1k P-class', \
-     'error_fig4_mnist_1k.dat' index 1 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 6 ps 0.8 pi 7 title 'fig4_mnist_1k N-class'
+plot 'error_fig4_mnist_1k.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'alpha-0 P-class', \
+     'error_fig4_mnist_1k.dat' index 1 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 6 ps 0.8 pi 7 title 'alpha-0 N-class', \
+     'error_fig4_mnist_1k.dat' index 2 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 7 title 'alpha-0.05 P-class', \
+     'error_fig4_mnist_1k.dat' index 3 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 4 ps 0.8 pi 7 title 'alpha-0.05 N-class', \
+     'error_fig4_mnist_1k.dat' index 4 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 7 title 'alpha-0.1 P-class', \
+     'error_fig4_mnist_1k.dat' index 5 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 8 ps 0.8 pi 7 title 'alpha-0.1 N-class', \
+     'error_fig4_mnist_1k.dat' index 6 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 7 title 'alpha-0.2 P-class', \
+     'error_fig4_mnist_1k.dat' index 7 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 10 ps 0.8 pi 7 title 'alpha-0.2 N-class', \
+     'error_fig4_mnist_1k.dat' index 8 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'alpha-0.5 P-class', \
+     'error_fig4_mnist_1k.dat' index 9 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 12 ps 0.8 pi 7 title 'alpha-0.5 N-class', \
+     'error_fig4_mnist_1k.dat' index 10 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'alpha-1 P-class', \
+     'error_fig4_mnist_1k.dat' index 11 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 14 ps 0.8 pi 7 title 'alpha-1 N-class'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'error_fig4_mnist_1k.svg'
