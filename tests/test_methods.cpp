@@ -410,15 +410,17 @@ TEST(MethodsRegularizers, InputNoiseAddsGaussianNoiseToTheBatch) {
 TEST(MethodsUpweighting, FormulaRampAndStability) {
   auto w = make<pulab::SampleWeighting>("positive_upweighting", {{"beta_max", 3.0}});
   const std::vector<double> g{-2.0, 0.0, 1.5, 10.0};
-  const pulab::Progress last{9, 10, 0};  // fraction 1: beta = beta_max
+  pulab::Batch last;
+  last.progress = {9, 10, 0};  // fraction 1: beta = beta_max
   const auto weights = w->positive_weights(doubles(g), last);
   for (std::size_t i = 0; i < g.size(); ++i) {
     EXPECT_NEAR(weights[i].item<double>(), 1 - 3.0 * std::log((1 + std::tanh(g[i])) / 2), 1e-12);
     EXPECT_GE(weights[i].item<double>(), 1.0);
   }
   // Halfway through the run beta is half of beta_max.
-  const pulab::Progress half{4, 10, 0};
-  ASSERT_DOUBLE_EQ(half.fraction(), 0.5);
+  pulab::Batch half;
+  half.progress = {4, 10, 0};
+  ASSERT_DOUBLE_EQ(half.progress.fraction(), 0.5);
   EXPECT_NEAR(w->positive_weights(doubles({0.0}), half).item<double>(), 1 - 1.5 * std::log(0.5), 1e-12);
   EXPECT_NEAR(w->positive_weights(doubles({-2.0}), half).item<double>(),
               1 - 1.5 * std::log((1 + std::tanh(-2.0)) / 2), 1e-12);
@@ -432,7 +434,8 @@ TEST(MethodsUpweighting, FormulaRampAndStability) {
 
 TEST(MethodsUpweighting, DetachAndOff) {
   const auto g = doubles({0.3, -0.2}).requires_grad_(true);
-  const pulab::Progress p{0, 2, 0};
+  pulab::Batch p;
+  p.progress = {0, 2, 0};
   EXPECT_FALSE(make<pulab::SampleWeighting>("positive_upweighting")->positive_weights(g, p).requires_grad());
   EXPECT_TRUE(make<pulab::SampleWeighting>("positive_upweighting", {{"detach", false}})
                   ->positive_weights(g, p)

@@ -150,11 +150,59 @@ TEST(SdkTutorial, AnOutOfTreePluginBuiltAgainstTheInstalledPulabRunsInAnExperime
   if (!::testing::Test::HasFailure()) fs::remove_all(work);
 }
 
+TEST(SdkTutorial, AHookWrittenOutOfTreeSetsStateThatTheSamplerReads) {
+  const fs::path prefix = install_pulab("sdk_hook_tutorial");
+  const fs::path pulab = prefix / "bin" / "pulab";
+  const fs::path work = prefix.parent_path();
+  // docs/writing-a-plugin.md, "A training hook": the skeleton, then the example's source and one key.
+  const auto made = sh("cd " + quote(work) + " && " + quote(pulab) + " new plugin --kind hook confident_negatives");
+  ASSERT_OK(made, "pulab new plugin --kind hook confident_negatives");
+  const fs::path source = work / "confident_negatives";
+  const fs::path example = fs::path(PULAB_SOURCE_DIR) / "examples" / "confident_negatives";
+  fs::copy_file(example / "confident_negatives.cpp", source / "confident_negatives.cpp",
+                fs::copy_options::overwrite_existing);
+  std::string toml = read_text(source / "confident_negatives.toml");
+  const std::string skeleton_key = "drop = 0.1\n";
+  ASSERT_NE(toml.find(skeleton_key), std::string::npos) << toml;
+  toml.replace(toml.find(skeleton_key), skeleton_key.size(), "max_drop = 0.3\n");
+  write_text(source / "confident_negatives.toml", toml);
+  for (const auto* file : {"CMakeLists.txt", "confident_negatives.cpp", "confident_negatives.toml"}) {
+    EXPECT_EQ(read_text(source / file), read_text(example / file))
+        << file << ": the tutorial's steps do not give examples/confident_negatives/" << file;
+  }
+  const fs::path build = source / "build";
+  const auto built = build_plugin(source, build, prefix);
+  ASSERT_OK(built, "building examples/confident_negatives against the installed pulab");
+  const auto listed = sh(quote(pulab) + " plugins --plugin-dir " + quote(build));
+  ASSERT_OK(listed, "pulab plugins --plugin-dir");
+  EXPECT_NE(listed.output.find("hook         confident_negatives"), std::string::npos) << listed.output;
+
+  // Three epochs: the hook sets samples aside after epochs 2 and 3 and the sampler skips them.
+  const fs::path results = work / "results";
+  const auto ran = sh("cd " + quote(source) + " && " + quote(pulab) + " run confident_negatives.toml --plugin-dir build" +
+                      " --set train.epochs=3 --set output_dir=" + quote(results) + " --threads 1 --quiet");
+  ASSERT_OK(ran, "pulab run confident_negatives.toml");
+  const json result = read_json(results / "run" / "result.json");
+  EXPECT_EQ(result["status"], "finished");
+  EXPECT_EQ(result["config"]["hook"]["confident_negatives"]["max_drop"], 0.3);
+  EXPECT_EQ(result["config"]["sampler"]["skip_inactive"], true);
+  EXPECT_GT(result["last"]["test"]["accuracy"].get<double>(), 0.6);
+
+  // Without a writer of the active mask, the same sampler setting is refused before training.
+  const auto refused = sh("cd " + quote(source) + " && " + quote(pulab) + " run confident_negatives.toml" +
+                          " --set hook.confident_negatives.enabled=false --set output_dir=" + quote(work / "refused") +
+                          " --plugin-dir build --quiet");
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.output.find("reads state 'active', which no component of this run writes"), std::string::npos)
+      << refused.output;
+  if (!::testing::Test::HasFailure()) fs::remove_all(work);
+}
+
 TEST(SdkScaffold, EverySkeletonBuildsAgainstTheInstalledPulabAndRuns) {
   const fs::path prefix = install_pulab("sdk_scaffold");
   const fs::path pulab = prefix / "bin" / "pulab";
   const fs::path work = prefix.parent_path();
-  const std::vector<std::string> kinds{"risk", "regularizer", "weighting", "labeling"};
+  const std::vector<std::string> kinds{"risk", "regularizer", "weighting", "labeling", "hook", "model", "dataset"};
 
   // One folder per kind, written by `pulab new plugin`, compiled as written. They are built in one
   // CMake build (a parent project adding each folder) to compile them in parallel.
@@ -176,7 +224,7 @@ TEST(SdkScaffold, EverySkeletonBuildsAgainstTheInstalledPulabAndRuns) {
     out << parent;
   }
   const auto built = build_plugin(work, work / "build", prefix);
-  ASSERT_OK(built, "building the four skeletons against the installed pulab");
+  ASSERT_OK(built, "building the skeletons against the installed pulab");
 
   std::string plugin_dirs;
   for (const auto& kind : kinds) plugin_dirs += " --plugin-dir " + quote(work / "build" / ("my_" + kind));
@@ -186,16 +234,19 @@ TEST(SdkScaffold, EverySkeletonBuildsAgainstTheInstalledPulabAndRuns) {
            {"risk", "risk         my_risk"},
            {"regularizer", "regularizer  my_regularizer"},
            {"weighting", "weighting    my_weighting"},
-           {"labeling", "labeling     my_labeling"}}) {
+           {"labeling", "labeling     my_labeling"},
+           {"hook", "hook         my_hook"},
+           {"model", "model        my_model"},
+           {"dataset", "dataset      my_dataset"}}) {
     EXPECT_NE(listed.output.find(label), std::string::npos) << kind << "\n" << listed.output;
   }
 
-  // Each sample experiment runs one epoch with its skeleton.
+  // Each sample experiment runs two epochs with its skeleton (the hook's first epoch with work is the second).
   for (const auto& kind : kinds) {
     const std::string name = "my_" + kind;
     const fs::path results = work / "results" / name;
     const auto ran = sh(quote(pulab) + " run " + quote(work / name / (name + ".toml")) + plugin_dirs +
-                        " --set train.epochs=1 --set output_dir=" + quote(results) + " --threads 1 --quiet");
+                        " --set train.epochs=2 --set output_dir=" + quote(results) + " --threads 1 --quiet");
     ASSERT_OK(ran, "pulab run " + name + ".toml");
     const json result = read_json(results / "run" / "result.json");
     EXPECT_EQ(result["status"], "finished") << name;

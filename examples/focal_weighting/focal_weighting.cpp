@@ -38,7 +38,7 @@ class FocalWeighting final : public pulab::SampleWeighting {
         normalize_(p.boolean("normalize")),
         detach_(p.boolean("detach")) {}
 
-  torch::Tensor positive_weights(const torch::Tensor& g_p, const pulab::Progress& /*progress*/) override {
+  torch::Tensor positive_weights(const torch::Tensor& g_p, const pulab::Batch& /*batch*/) override {
     if (gamma_ == 0 || g_p.numel() == 0) return {};  // all ones: the risk skips the multiplication
     const auto g = detach_ ? g_p.detach() : g_p;
     const auto log_w = gamma_ * torch::log_sigmoid(-g);

@@ -1,11 +1,13 @@
 // Out-of-line virtual destructors: they anchor each interface's vtable and type_info in the host
 // library, so plugins and host agree on one copy (RTTI across shared objects).
+#include "pulab/batch_sampler.hpp"
 #include "pulab/dataset_source.hpp"
 #include "pulab/labeling_mechanism.hpp"
 #include "pulab/model.hpp"
 #include "pulab/regularizer.hpp"
 #include "pulab/risk_estimator.hpp"
 #include "pulab/sample_weighting.hpp"
+#include "pulab/training_hook.hpp"
 
 namespace pulab {
 RiskEstimator::~RiskEstimator() = default;
@@ -14,4 +16,7 @@ SampleWeighting::~SampleWeighting() = default;
 LabelingMechanism::~LabelingMechanism() = default;
 ScoreModel::~ScoreModel() = default;
 DatasetSource::~DatasetSource() = default;
+TrainingHook::~TrainingHook() = default;
+TrainingContext::~TrainingContext() = default;
+BatchSampler::~BatchSampler() = default;
 }  // namespace pulab

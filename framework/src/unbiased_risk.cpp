@@ -14,4 +14,10 @@ UnbiasedRiskTerms unbiased_risk_terms(Loss loss, const RiskInput& in) {
   return {in.prior * pos_plus.mean(), loss_negative(loss, in.scores.u).mean() - in.prior * pos_minus.mean()};
 }
 
+RiskOutput nonnegative_risk(const UnbiasedRiskTerms& terms, double beta, double gamma) {
+  const auto reported = (terms.positive + torch::clamp_min(terms.negative, 0.0)).detach();
+  if (terms.negative.item<double>() < -beta) return {-gamma * terms.negative, reported};
+  return {terms.positive + terms.negative, reported};
+}
+
 }  // namespace pulab

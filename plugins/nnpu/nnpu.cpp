@@ -31,10 +31,7 @@ class NnpuRisk : public pulab::RiskEstimator {
       : loss_(pulab::parse_loss(p.text("loss"))), beta_(p.real("beta")), gamma_(p.real("gamma")) {}
 
   pulab::RiskOutput compute(const pulab::RiskInput& in) override {
-    const auto [positive_risk, negative_risk] = pulab::unbiased_risk_terms(loss_, in);
-    const auto reported = (positive_risk + torch::clamp_min(negative_risk, 0.0)).detach();
-    if (negative_risk.item<double>() < -beta_) return {-gamma_ * negative_risk, reported};
-    return {positive_risk + negative_risk, reported};
+    return pulab::nonnegative_risk(pulab::unbiased_risk_terms(loss_, in), beta_, gamma_);
   }
 
  protected:

@@ -6,7 +6,7 @@
 // formula gives log(0) = -inf). The weights are >= 1 and not normalized: badly fitted positives
 // get more weight and the positive term is not rescaled (Figure 3).
 // beta ramps linearly from 0 to beta_max over all iterations of the run (Algorithm 1 line 7):
-// beta = progress.fraction() * beta_max, which reaches beta_max at the last step; a large beta
+// beta = batch.progress.fraction() * beta_max, which reaches beta_max at the last step; a large beta
 // from the start makes training unstable, the paper says.
 // detach (default true): w_p is a weight on the loss of each positive, not a path for gradients.
 // With detach = false the gradient also flows through w_p itself and pushes g_p up through the
@@ -27,9 +27,9 @@ class PositiveUpweighting final : public pulab::SampleWeighting {
   }
   explicit PositiveUpweighting(const pulab::Params& p) : beta_max_(p.real("beta_max")), detach_(p.boolean("detach")) {}
 
-  torch::Tensor positive_weights(const torch::Tensor& g_p, const pulab::Progress& progress) override {
+  torch::Tensor positive_weights(const torch::Tensor& g_p, const pulab::Batch& batch) override {
     if (beta_max_ == 0) return {};
-    const double beta = progress.fraction() * beta_max_;
+    const double beta = batch.progress.fraction() * beta_max_;
     const auto g = detach_ ? g_p.detach() : g_p;
     return 1.0 - beta * torch::log_sigmoid(2.0 * g);
   }

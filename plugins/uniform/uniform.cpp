@@ -12,7 +12,7 @@ class Uniform final : public pulab::SampleWeighting {
  public:
   static pulab::Schema schema() { return {}; }
   explicit Uniform(const pulab::Params&) {}
-  torch::Tensor positive_weights(const torch::Tensor&, const pulab::Progress&) override { return {}; }
+  torch::Tensor positive_weights(const torch::Tensor&, const pulab::Batch&) override { return {}; }
 };
 
 }  // namespace

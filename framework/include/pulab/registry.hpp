@@ -23,6 +23,8 @@ class SampleWeighting;
 class LabelingMechanism;
 class ScoreModel;
 class DatasetSource;
+class TrainingHook;
+class BatchSampler;
 
 // The word for each interface in messages ("unknown risk 'nnpuu'").
 template <class Interface>
@@ -33,6 +35,8 @@ template <> inline const char* kind_name<SampleWeighting>() { return "weighting"
 template <> inline const char* kind_name<LabelingMechanism>() { return "labeling"; }
 template <> inline const char* kind_name<ScoreModel>() { return "model"; }
 template <> inline const char* kind_name<DatasetSource>() { return "dataset"; }
+template <> inline const char* kind_name<TrainingHook>() { return "hook"; }
+template <> inline const char* kind_name<BatchSampler>() { return "sampler"; }
 
 // What a factory may need besides its parameters.
 struct BuildContext {
@@ -86,11 +90,19 @@ struct Registries {
   Registry<LabelingMechanism> labelings;
   Registry<ScoreModel> models;
   Registry<DatasetSource> datasets;
+  Registry<TrainingHook> hooks;
+  Registry<BatchSampler> samplers;
 
   template <class Interface>
   Registry<Interface>& of();
   template <class Interface>
   const Registry<Interface>& of() const { return const_cast<Registries*>(this)->of<Interface>(); }
+
+  // Calls f(registry) for every registry, in the order `pulab plugins` lists them.
+  template <class F>
+  void for_each(F&& f) const {
+    f(datasets), f(labelings), f(models), f(samplers), f(risks), f(regularizers), f(weightings), f(hooks);
+  }
 };
 
 template <> inline Registry<RiskEstimator>& Registries::of<RiskEstimator>() { return risks; }
@@ -99,6 +111,8 @@ template <> inline Registry<SampleWeighting>& Registries::of<SampleWeighting>() 
 template <> inline Registry<LabelingMechanism>& Registries::of<LabelingMechanism>() { return labelings; }
 template <> inline Registry<ScoreModel>& Registries::of<ScoreModel>() { return models; }
 template <> inline Registry<DatasetSource>& Registries::of<DatasetSource>() { return datasets; }
+template <> inline Registry<TrainingHook>& Registries::of<TrainingHook>() { return hooks; }
+template <> inline Registry<BatchSampler>& Registries::of<BatchSampler>() { return samplers; }
 
 // Handed to a plugin's registration function.
 class Registrar {

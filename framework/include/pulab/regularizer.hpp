@@ -3,6 +3,7 @@
 // (the gradient penalty at P/U interpolates) or perturb the batch before the forward pass.
 #include <torch/types.h>
 
+#include "pulab/sample_state.hpp"
 #include "pulab/training_step.hpp"
 
 namespace pulab {
@@ -12,6 +13,9 @@ class ScoreModel;
 class Regularizer {
  public:
   virtual ~Regularizer();
+
+  // The per-sample state it reads or writes (see StateUse).
+  virtual StateUse state_use() const { return {}; }
 
   // Called before the forward pass; may replace the batch's inputs (input noise). Default: no-op.
   virtual void prepare(Batch& /*batch*/, const Progress& /*progress*/) {}

@@ -2,6 +2,7 @@
 // RiskEstimator: turns the scores of one mini-batch into the objective to minimise.
 #include <torch/types.h>
 
+#include "pulab/sample_state.hpp"
 #include "pulab/training_step.hpp"
 
 namespace pulab {
@@ -11,7 +12,7 @@ struct RiskInput {
   // Per-sample weights of the labeled positives from the SampleWeighting, [n_p];
   // undefined when every weight is 1.
   const torch::Tensor& positive_weights;
-  double prior;  // class prior pi of the unlabeled data
+  double prior;  // class prior pi of the unlabeled data now (= batch.prior)
   const Batch& batch;
 };
 
@@ -34,6 +35,9 @@ class RiskEstimator {
   virtual ~RiskEstimator();
 
   virtual RiskOutput compute(const RiskInput& input) = 0;
+
+  // The per-sample state it reads, and whether it is an oracle baseline (reads U's true labels).
+  virtual StateUse state_use() const { return {}; }
 
   // The decision rule: x is called positive iff g(x) > threshold. Most methods use sign(g)
   // (threshold 0); nnPUSB and VPU derive the threshold from the training data and say so here.

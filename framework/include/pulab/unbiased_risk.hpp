@@ -18,4 +18,9 @@ struct UnbiasedRiskTerms {
 
 UnbiasedRiskTerms unbiased_risk_terms(Loss loss, const RiskInput& input);
 
+// nnPU's step on the two terms (Kiryo et al., official code): when the negative term is below
+// -beta, the objective is -gamma * negative (gradient ascent on it alone); otherwise
+// positive + negative. The reported risk is always positive + max(0, negative) (Eq. 2).
+RiskOutput nonnegative_risk(const UnbiasedRiskTerms& terms, double beta, double gamma);
+
 }  // namespace pulab

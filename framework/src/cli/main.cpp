@@ -315,13 +315,7 @@ int cmd_plugins(const std::vector<std::string>& args) {
         if (c.plugin == p.name) fmt::print("    {:<12} {:<24} {}\n", kind_name<Interface>(), name, c.help);
       }
     };
-    const auto& r = host.registries();
-    list(r.datasets);
-    list(r.labelings);
-    list(r.models);
-    list(r.risks);
-    list(r.regularizers);
-    list(r.weightings);
+    host.registries().for_each(list);
   }
   return 0;
 }
@@ -372,13 +366,7 @@ int cmd_describe(const std::vector<std::string>& args) {
       found = true;
     }
   };
-  const auto& r = host.registries();
-  show(r.datasets);
-  show(r.labelings);
-  show(r.models);
-  show(r.risks);
-  show(r.regularizers);
-  show(r.weightings);
+  host.registries().for_each(show);
   if (!found) {
     std::string m = closest_match(name, all);
     throw Error("no component named '" + name + "'" + (m.empty() ? "" : " (did you mean '" + m + "'?)") +

@@ -143,10 +143,11 @@ class @CLASS@ final : public pulab::SampleWeighting {
 
   // Weights for the scores g_p of the batch's labeled positives, shaped like g_p; the risk
   // multiplies its positive terms by them. An undefined tensor means all ones.
-  torch::Tensor positive_weights(const torch::Tensor& g_p, const pulab::Progress& progress) override {
+  // batch.progress says where training stands, batch.prior is the class prior of U now.
+  torch::Tensor positive_weights(const torch::Tensor& g_p, const pulab::Batch& batch) override {
     if (strength_ == 0) return {};
     // detach(): a weight, not a path for gradients.
-    return 1.0 + strength_ * progress.fraction() * torch::sigmoid(-g_p.detach());
+    return 1.0 + strength_ * batch.progress.fraction() * torch::sigmoid(-g_p.detach());
   }
 
  private:
@@ -194,26 +195,156 @@ PULAB_PLUGIN("@NAME@", "0.1.0") {
 }
 )tmpl";
 
+constexpr const char* kHookSource = R"tmpl(// @NAME@: a training hook (written by `pulab new plugin`; TODO: say what it does, and cite).
+// As written: after each epoch from start_epoch on, it sets aside (state.active = false) the
+// fraction `drop` of the unlabeled samples that the model scores lowest, so that the sampler
+// ([sampler] skip_inactive = true) leaves them out of the next epoch's batches.
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include <pulab/plugin.hpp>
+#include <pulab/training_hook.hpp>
+
+namespace {
+
+class @CLASS@ final : public pulab::TrainingHook {
+ public:
+  // The keys of the experiment's [hook.@NAME@] table (`pulab describe @NAME@`).
+  static pulab::Schema schema() {
+    return {pulab::param::integer("start_epoch", 2, "first epoch (1-based) after which samples are set aside").at_least(1),
+            pulab::param::real("drop", 0.1, "fraction of U set aside").range(0, 0.9)};
+  }
+  explicit @CLASS@(const pulab::Params& p) : start_epoch_(p.integer("start_epoch")), drop_(p.real("drop")) {}
+
+  // What it writes (and reads): the engine checks that every state read has one writer.
+  pulab::StateUse state_use() const override {
+    pulab::StateUse use;
+    use.writes = {"active"};
+    return use;
+  }
+
+  // Also available: on_run_start, on_epoch_start, after_step, and save/load for the hook's own state.
+  void on_epoch_end(pulab::TrainingContext& context) override {
+    if (context.progress().epoch + 1 < start_epoch_) return;
+    pulab::SampleState& state = context.state();
+    const auto u = state.unlabeled_ids();
+    const auto order = context.score(u).argsort();  // lowest scores first
+    const auto n = std::llround(drop_ * double(u.numel()));
+    state.active.index_fill_(0, u, true);
+    state.active.index_fill_(0, u.index_select(0, order.slice(0, 0, n)), false);
+  }
+
+ private:
+  std::int64_t start_epoch_;
+  double drop_;
+};
+
+}  // namespace
+
+// The one registration line: kind, class, the name experiments use, one line of help.
+PULAB_PLUGIN("@NAME@", "0.1.0") {
+  registrar.add<pulab::TrainingHook, @CLASS@>("@NAME@", "sets aside the lowest-scored U each epoch (skeleton of pulab new plugin)");
+}
+)tmpl";
+
+constexpr const char* kModelSource = R"tmpl(// @NAME@: a model (written by `pulab new plugin`; TODO: say what architecture).
+// As written: one hidden layer of `width` units with ReLU. A model returns raw scores g(x),
+// shape [batch]; links (sigmoid, tanh) belong to the losses.
+#include <torch/torch.h>
+
+#include <pulab/model.hpp>
+#include <pulab/plugin.hpp>
+
+namespace {
+
+class @CLASS@ final : public pulab::ScoreModel {
+ public:
+  // The keys of the experiment's [model] table (`pulab describe @NAME@`).
+  static pulab::Schema schema() { return {pulab::param::integer("width", 64, "hidden units").at_least(1)}; }
+  // context.input_shape is one sample's shape, e.g. {784} or {3, 32, 32}.
+  @CLASS@(const pulab::Params& p, const pulab::BuildContext& context) {
+    std::int64_t in = 1;
+    for (auto d : context.input_shape) in *= d;
+    hidden_ = register_module("hidden", torch::nn::Linear(in, p.integer("width")));
+    out_ = register_module("out", torch::nn::Linear(p.integer("width"), 1));
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) override {
+    return out_->forward(torch::relu(hidden_->forward(x.flatten(1)))).squeeze(1);
+  }
+
+ private:
+  torch::nn::Linear hidden_{nullptr}, out_{nullptr};
+};
+
+}  // namespace
+
+// The one registration line: kind, class, the name experiments use, one line of help.
+PULAB_PLUGIN("@NAME@", "0.1.0") {
+  registrar.add<pulab::ScoreModel, @CLASS@>("@NAME@", "one hidden ReLU layer (skeleton of pulab new plugin)");
+}
+)tmpl";
+
+constexpr const char* kDatasetSource = R"tmpl(// @NAME@: a data set (written by `pulab new plugin`; TODO: say where the data come from).
+// As written it generates two Gaussian classes (label 0 and 1) from its own seed; a real one reads
+// files under context.data_dir (pulab/readers.hpp reads IDX, CSV and CIFAR files and checks SHA-256).
+#include <torch/torch.h>
+
+#include <pulab/dataset_source.hpp>
+#include <pulab/plugin.hpp>
+
+namespace {
+
+class @CLASS@ final : public pulab::DatasetSource {
+ public:
+  // The keys of the experiment's [dataset] table (`pulab describe @NAME@`).
+  static pulab::Schema schema() {
+    return {pulab::param::integer("n_train", 4000, "training samples").at_least(10),
+            pulab::param::integer("n_test", 1000, "test samples").at_least(10),
+            pulab::param::integer("seed", 0, "seed of the generated data").at_least(0)};
+  }
+  @CLASS@(const pulab::Params& p, const pulab::BuildContext& context)
+      : n_train_(p.integer("n_train")), n_test_(p.integer("n_test")), seed_(p.integer("seed")),
+        data_dir_(context.data_dir) {}
+
+  // Called once per run: float32 x [n, features...], int64 class labels y [n].
+  pulab::LabeledData load() override {
+    auto generator = at::detail::createCPUGenerator(static_cast<std::uint64_t>(seed_));
+    auto make = [&](std::int64_t n) {
+      const auto y = torch::randint(2, {n}, generator, torch::kLong);
+      const auto x = torch::randn({n, 10}, generator, torch::kFloat) + 2.0 * y.to(torch::kFloat).unsqueeze(1);
+      return pulab::LabeledSet{x, y};
+    };
+    pulab::LabeledData data;
+    data.train = make(n_train_);
+    data.test = make(n_test_);
+    data.default_positive_classes = {1};
+    return data;
+  }
+
+ private:
+  std::int64_t n_train_, n_test_, seed_;
+  std::string data_dir_;
+};
+
+}  // namespace
+
+// The one registration line: kind, class, the name experiments use, one line of help.
+PULAB_PLUGIN("@NAME@", "0.1.0") {
+  registrar.add<pulab::DatasetSource, @CLASS@>("@NAME@", "two Gaussian classes (skeleton of pulab new plugin)");
+}
+)tmpl";
+
 // The sample experiment: synthetic data (no download), with @COMPONENT_TABLES@ per kind.
 constexpr const char* kExperiment = R"tmpl(# Tries the @KIND@ '@NAME@' on pulab's built-in synthetic data (no download):
 #   pulab run @NAME@.toml --plugin-dir build
 # Results go to results/@NAME@/<run>/result.json. Every key: docs/experiment-format.md.
 name = "@NAME@"
 
-[dataset]
-name = "synthetic"
-dim = 20
-n_train = 6000
-n_test = 2000
-separation = 8.0
-
 [split]
 n_labeled = 500
 n_validation = 300
-
-[model]
-name = "mlp"
-hidden = [64, 64]
 
 @COMPONENT_TABLES@
 [train]
@@ -225,18 +356,27 @@ seed = 0
 
 struct KindTemplate {
   const char* source;
-  const char* tables;  // the experiment's [labeling], [risk], ... tables
+  std::string tables;  // the experiment's [dataset], [model], [labeling], [risk], ... tables
 };
+
+// The sample experiment's data and model where the new plugin is neither.
+const std::string kSyntheticData =
+    "[dataset]\nname = \"synthetic\"\ndim = 20\nn_train = 6000\nn_test = 2000\nseparation = 8.0\n\n";
+const std::string kMlp = "[model]\nname = \"mlp\"\nhidden = [64, 64]\n\n";
+const std::string kScarNnpu = "[labeling]\nname = \"scar\"\n\n[risk]\nname = \"nnpu\"\n";
 
 const std::map<std::string, KindTemplate>& templates() {
   static const std::map<std::string, KindTemplate> t{
-      {"risk", {kRiskSource, "[labeling]\nname = \"scar\"\n\n[risk]\nname = \"@NAME@\"\nloss = \"sigmoid\"\n"}},
-      {"regularizer",
-       {kRegularizerSource,
-        "[labeling]\nname = \"scar\"\n\n[risk]\nname = \"nnpu\"\n\n[regularizer.@NAME@]\nweight = 0.01\n"}},
+      {"risk", {kRiskSource, kSyntheticData + kMlp +
+                                 "[labeling]\nname = \"scar\"\n\n[risk]\nname = \"@NAME@\"\nloss = \"sigmoid\"\n"}},
+      {"regularizer", {kRegularizerSource, kSyntheticData + kMlp + kScarNnpu + "\n[regularizer.@NAME@]\nweight = 0.01\n"}},
       {"weighting",
-       {kWeightingSource, "[labeling]\nname = \"scar\"\n\n[risk]\nname = \"nnpu\"\n\n[weighting]\nname = \"@NAME@\"\nstrength = 1.0\n"}},
-      {"labeling", {kLabelingSource, "[labeling]\nname = \"@NAME@\"\n\n[risk]\nname = \"nnpu\"\n"}},
+       {kWeightingSource, kSyntheticData + kMlp + kScarNnpu + "\n[weighting]\nname = \"@NAME@\"\nstrength = 1.0\n"}},
+      {"labeling", {kLabelingSource, kSyntheticData + kMlp + "[labeling]\nname = \"@NAME@\"\n\n[risk]\nname = \"nnpu\"\n"}},
+      {"hook", {kHookSource, kSyntheticData + kMlp + kScarNnpu +
+                                 "\n[sampler]\nname = \"joint\"\nskip_inactive = true\n\n[hook.@NAME@]\nstart_epoch = 2\ndrop = 0.1\n"}},
+      {"model", {kModelSource, kSyntheticData + "[model]\nname = \"@NAME@\"\nwidth = 64\n\n" + kScarNnpu}},
+      {"dataset", {kDatasetSource, "[dataset]\nname = \"@NAME@\"\n\n" + kMlp + kScarNnpu}},
   };
   return t;
 }
@@ -244,9 +384,11 @@ const std::map<std::string, KindTemplate>& templates() {
 std::map<std::string, KindTemplate>::const_iterator find_kind(const std::string& kind) {
   const auto it = templates().find(kind);
   if (it == templates().end()) {
-    const std::string m = closest_match(kind, {"risk", "regularizer", "weighting", "labeling"});
+    const std::string m = closest_match(kind, skeleton_kinds());
+    std::string all;
+    for (const auto& k : skeleton_kinds()) all += (all.empty() ? "" : ", ") + k;
     throw Error("new plugin: unknown --kind '" + kind + "'" + (m.empty() ? "" : " (did you mean '" + m + "'?)") +
-                "; one of risk, regularizer, weighting, labeling");
+                "; one of " + all);
   }
   return it;
 }
@@ -318,18 +460,13 @@ void check_not_taken(const std::string& name, const std::vector<std::string>& pl
                               kind_name<Interface>(), c->plugin, c->origin));
     }
   };
-  check(r.risks);
-  check(r.regularizers);
-  check(r.weightings);
-  check(r.labelings);
-  check(r.models);
-  check(r.datasets);
+  r.for_each(check);
 }
 
 }  // namespace
 
 const std::vector<std::string>& skeleton_kinds() {
-  static const std::vector<std::string> kinds{"risk", "regularizer", "weighting", "labeling"};
+  static const std::vector<std::string> kinds{"risk", "regularizer", "weighting", "labeling", "hook", "model", "dataset"};
   return kinds;
 }
 
@@ -374,7 +511,7 @@ int cmd_new(const std::vector<std::string>& args) {
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
-  const std::string usage = "usage: pulab new plugin --kind risk|regularizer|weighting|labeling NAME [--out DIR]";
+  const std::string usage = "usage: pulab new plugin --kind risk|regularizer|weighting|labeling|hook|model|dataset NAME [--out DIR]";
   if (what != "plugin") throw Error("new: " + (what.empty() ? std::string("nothing to make") : "cannot make a '" + what + "'") + "; " + usage);
   if (kind.empty()) throw Error("new plugin: give --kind; " + usage);
   if (name.empty()) throw Error("new plugin: give a NAME; " + usage);

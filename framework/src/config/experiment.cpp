@@ -29,9 +29,11 @@ const Schema& train_schema() {
       param::real("weight_decay", 5e-4, "L2 weight decay (Adam's coupled form, as torch.optim.Adam)").range(0, 10),
       param::real("adam_beta1", 0.9, "Adam beta1").range(0, 1),
       param::real("adam_beta2", 0.999, "Adam beta2").range(0, 1),
-      param::text("lr_schedule", "linear", "learning-rate decay over all iterations")
-          .one_of({"constant", "linear", "cosine"}),
-      param::real("lr_final_factor", 0.1, "final learning rate as a fraction of lr").range(0, 1),
+      param::text("lr_schedule", "linear", "learning-rate decay over all iterations (step: x lr_step_factor every lr_step_epochs)")
+          .one_of({"constant", "linear", "cosine", "step"}),
+      param::real("lr_final_factor", 0.1, "final learning rate as a fraction of lr (linear, cosine)").range(0, 1),
+      param::integer("lr_step_epochs", 20, "step schedule: epochs between two decays").at_least(1),
+      param::real("lr_step_factor", 0.5, "step schedule: the factor of each decay").range(0, 1),
       param::integer("seed", 0, "seed of the split, the initialisation and the batches").at_least(0),
       param::integer("threads", 0, "intra-op threads (0 = all cores, split between parallel runs)").at_least(0),
       param::text("device", "cpu", "cpu or cuda").one_of({"cpu", "cuda"}),
@@ -228,6 +230,34 @@ ComponentConfig resolve_component(const ConfigNode& table, const std::string& ta
   return {name, check_against_schema(table, component->schema, table_name + " (" + name + ")", ignored)};
 }
 
+// Tables keyed by component name, [regularizer.<name>] and [hook.<name>]: zero or more, each
+// with an optional `enabled = false` that leaves it out (so a composition's part can be switched off).
+template <class Interface>
+std::vector<ComponentConfig> resolve_keyed_components(const ConfigNode& root, const std::string& key,
+                                                      const Registry<Interface>& registry) {
+  std::vector<ComponentConfig> out;
+  const ConfigNode* tables = root.find(key);
+  if (!tables) return out;
+  if (!tables->is_table()) {
+    throw ConfigError(tables->loc.str() + ": '" + key + "' must hold tables such as [" + key + ".<name>]");
+  }
+  for (const auto& [name, table] : tables->as_table()) {
+    if (!table.is_table()) {
+      throw ConfigError(table.loc.str() + ": " + key + "." + name + " must be a table ([" + key + "." + name + "])");
+    }
+    bool enabled = true;
+    if (const ConfigNode* e = table.find("enabled")) {
+      if (!std::holds_alternative<bool>(e->value)) {
+        throw ConfigError(e->loc.str() + ": " + key + "." + name + ".enabled must be a bool");
+      }
+      enabled = std::get<bool>(e->value);
+    }
+    auto component = resolve_component(table, key + "." + name, registry, name, {"enabled"});
+    if (enabled) out.push_back(std::move(component));
+  }
+  return out;
+}
+
 // A sweep value as it appears in run ids: strings bare, arrays joined with 'x' ([300, 300] -> 300x300).
 std::string label_value(const ConfigNode& n) {
   if (n.is_string()) return n.as_string();
@@ -356,7 +386,8 @@ std::vector<RunConfig> expand_sweep(const ConfigNode& experiment) {
 RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   const ConfigNode& root = run.config;
   static const std::vector<std::string> host_tables{"dataset", "labeling", "model", "risk", "weighting",
-                                                    "regularizer", "split", "train", "report", "sweep"};
+                                                    "regularizer", "hook", "sampler", "split", "train",
+                                                    "report", "sweep"};
   // Unknown top-level keys and tables.
   std::vector<std::string> top_keys = keys_of(top_level_schema());
   std::vector<std::string> allowed = top_keys;
@@ -367,7 +398,7 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
     if (std::find(top_keys.begin(), top_keys.end(), key) == top_keys.end()) {
       throw ConfigError(node.loc.str() + ": unknown top-level key '" + key + "'" + did_you_mean(key, allowed) +
                         "; known: name, output_dir, data_dir, run_id and the tables dataset, labeling, model, "
-                        "risk, weighting, regularizer.<name>, split, train, report, sweep");
+                        "risk, weighting, regularizer.<name>, hook.<name>, sampler, split, train, report, sweep");
     }
     top.as_table().emplace(key, node);
   }
@@ -401,24 +432,15 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
     if (!weighting->is_table()) throw ConfigError(weighting->loc.str() + ": 'weighting' must be a table");
     spec.weighting = resolve_component(*weighting, "weighting", registries.weightings);
   }
-  if (const ConfigNode* regs = root.find("regularizer")) {
-    if (!regs->is_table()) {
-      throw ConfigError(regs->loc.str() + ": 'regularizer' must hold tables such as [regularizer.gradient_penalty]");
-    }
-    for (const auto& [name, table] : regs->as_table()) {
-      if (!table.is_table()) {
-        throw ConfigError(table.loc.str() + ": regularizer." + name + " must be a table ([regularizer." + name + "])");
-      }
-      bool enabled = true;
-      if (const ConfigNode* e = table.find("enabled")) {
-        if (!std::holds_alternative<bool>(e->value)) {
-          throw ConfigError(e->loc.str() + ": regularizer." + name + ".enabled must be a bool");
-        }
-        enabled = std::get<bool>(e->value);
-      }
-      auto component = resolve_component(table, "regularizer." + name, registries.regularizers, name, {"enabled"});
-      if (enabled) spec.regularizers.push_back(std::move(component));
-    }
+  spec.regularizers = resolve_keyed_components(root, "regularizer", registries.regularizers);
+  spec.hooks = resolve_keyed_components(root, "hook", registries.hooks);
+  if (const ConfigNode* sampler = root.find("sampler")) {
+    if (!sampler->is_table()) throw ConfigError(sampler->loc.str() + ": 'sampler' must be a table");
+    spec.sampler = resolve_component(*sampler, "sampler", registries.samplers);
+  } else {
+    ConfigNode joint = ConfigNode::table(root.loc);
+    joint.as_table().emplace("name", ConfigNode(std::string("joint"), root.loc));
+    spec.sampler = resolve_component(joint, "sampler", registries.samplers);
   }
 
   auto host_table = [&](const std::string& key) {
@@ -437,6 +459,8 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   spec.train.adam_beta2 = train.real("adam_beta2");
   spec.train.lr_schedule = train.text("lr_schedule");
   spec.train.lr_final_factor = train.real("lr_final_factor");
+  spec.train.lr_step_epochs = train.integer("lr_step_epochs");
+  spec.train.lr_step_factor = train.real("lr_step_factor");
   spec.train.seed = train.integer("seed");
   spec.train.threads = train.integer("threads");
   spec.train.device = train.text("device");
@@ -469,6 +493,12 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
     for (const auto& r : spec.regularizers) regs.as_table()[r.name] = params_to_node(r.params, "");
     resolved.as_table()["regularizer"] = std::move(regs);
   }
+  if (!spec.hooks.empty()) {
+    ConfigNode hooks = ConfigNode::table();
+    for (const auto& h : spec.hooks) hooks.as_table()[h.name] = params_to_node(h.params, "");
+    resolved.as_table()["hook"] = std::move(hooks);
+  }
+  resolved.as_table()["sampler"] = params_to_node(spec.sampler.params, spec.sampler.name);
   resolved.as_table()["train"] = params_to_node(train, "");
   resolved.as_table()["split"] = params_to_node(split, "");
   resolved.as_table()["report"] = params_to_node(report, "");

@@ -5,6 +5,8 @@
 //   name, output_dir, data_dir, run_id     top-level keys of the host
 //   [dataset] [labeling] [model] [risk] [weighting]   one component each: `name` + its parameters
 //   [regularizer.<name>]                   zero or more regularizers, keyed by component name
+//   [hook.<name>]                          zero or more training hooks, keyed by component name
+//   [sampler]                              the batch sampler: `name` + its parameters (default joint)
 //   [split] [train] [report]               the host's own tables
 //   [sweep]                                dotted key = [values] ... and compose = [files]
 // No LibTorch here.
@@ -32,8 +34,10 @@ struct TrainConfig {
   double weight_decay = 0;
   double adam_beta1 = 0.9;
   double adam_beta2 = 0.999;
-  std::string lr_schedule;  // constant | linear | cosine
+  std::string lr_schedule;  // constant | linear | cosine | step
   double lr_final_factor = 0.1;
+  std::int64_t lr_step_epochs = 20;
+  double lr_step_factor = 0.5;
   std::int64_t seed = 0;
   std::int64_t threads = 0;  // 0 = all cores (split between parallel runs)
   std::string device;
@@ -57,7 +61,9 @@ struct RunSpec {
   std::filesystem::path data_dir;
   ComponentConfig dataset, labeling, model, risk;
   ComponentConfig weighting;  // name "" = no weighting (every weight 1)
-  std::vector<ComponentConfig> regularizers;
+  std::vector<ComponentConfig> regularizers;  // in name order
+  std::vector<ComponentConfig> hooks;         // in name order
+  ComponentConfig sampler;                    // "joint" unless [sampler] says otherwise
   TrainConfig train;
   SplitConfig split;
   std::vector<std::pair<std::string, std::string>> sweep_values;  // what this run varies

@@ -6,15 +6,47 @@
 
 #include "engine/results.hpp"
 #include "pulab/error.hpp"
+#include "pulab/sample_state.hpp"
 
 namespace pulab {
 namespace fs = std::filesystem;
 
-void save_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Optimizer& optimizer,
-                     const RunRecord& record, std::int64_t epochs_done, const std::string& config) {
+namespace {
+
+// The per-sample state under "state/<column>" (on the CPU, so a checkpoint moves between devices).
+void save_state(torch::serialize::OutputArchive& archive, const SampleState& state) {
+  torch::serialize::OutputArchive columns;
+  columns.write("weight", state.weight.cpu());
+  columns.write("pseudo_label", state.pseudo_label.cpu());
+  columns.write("active", state.active.cpu());
+  for (const auto& [name, column] : state.extra_columns()) columns.write("extra." + name, column.cpu());
+  archive.write("state", columns);
+}
+
+// Checkpoints of pulab < 0.2 hold no state: the state stays as the run's start left it.
+void load_state(torch::serialize::InputArchive& archive, SampleState& state) {
+  torch::serialize::InputArchive columns;
+  if (!archive.try_read("state", columns)) return;
+  auto restore = [&](const std::string& key, torch::Tensor& column) {
+    torch::Tensor stored;
+    columns.read(key, stored);
+    column = stored.to(column.device());
+  };
+  restore("weight", state.weight);
+  restore("pseudo_label", state.pseudo_label);
+  restore("active", state.active);
+  for (const auto& key : columns.keys()) {
+    if (key.rfind("extra.", 0) == 0) restore(key, state.column(key.substr(6)));
+  }
+}
+
+}  // namespace
+
+void save_checkpoint(const fs::path& file, const CheckpointParts& parts, const RunRecord& record,
+                     std::int64_t epochs_done, const std::string& config) {
   torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
-  model.save(model_archive);
-  optimizer.save(optimizer_archive);
+  parts.model->save(model_archive);
+  parts.optimizer->save(optimizer_archive);
   archive.write("model", model_archive);
   archive.write("optimizer", optimizer_archive);
   {
@@ -25,22 +57,39 @@ void save_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Opti
   archive.write("epochs_done", torch::tensor(epochs_done));
   archive.write("history", c10::IValue(history_json(record)));
   archive.write("config", c10::IValue(config));
+  save_state(archive, parts.context->state());
+  archive.write("prior", torch::tensor(parts.context->prior(), torch::kDouble));
+  for (const auto& m : parts.context->extra_models()) {
+    torch::serialize::OutputArchive a;
+    m.model->save(a);
+    archive.write("extra_model." + m.key, a);
+  }
+  for (const auto& o : parts.context->extra_optimizers()) {
+    torch::serialize::OutputArchive a;
+    o.optimizer->save(a);
+    archive.write("extra_optimizer." + o.key, a);
+  }
+  for (const auto& h : *parts.hooks) {
+    torch::serialize::OutputArchive a;
+    h.hook->save(a);
+    archive.write("hook." + h.label, a);
+  }
   fs::create_directories(file.parent_path());
   const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
   archive.save_to(tmp.string());
   fs::rename(tmp, file);
 }
 
-std::int64_t load_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Optimizer& optimizer,
-                             RunRecord& record, const std::string& config) {
+std::int64_t load_checkpoint(const fs::path& file, const CheckpointParts& parts, RunRecord& record,
+                             const std::string& config) {
   std::string stored_config;
   try {
     torch::serialize::InputArchive archive, model_archive, optimizer_archive;
     archive.load_from(file.string());
     archive.read("model", model_archive);
-    model.load(model_archive);
+    parts.model->load(model_archive);
     archive.read("optimizer", optimizer_archive);
-    optimizer.load(optimizer_archive);
+    parts.optimizer->load(optimizer_archive);
     torch::Tensor rng, epochs_done;
     archive.read("rng", rng);
     archive.read("epochs_done", epochs_done);
@@ -48,6 +97,24 @@ std::int64_t load_checkpoint(const fs::path& file, ScoreModel& model, torch::opt
     archive.read("history", history);
     archive.read("config", written_config);
     stored_config = written_config.toStringRef();
+    if (stored_config != config) throw Error("configuration mismatch");
+    load_state(archive, parts.context->state());
+    torch::Tensor prior;
+    if (archive.try_read("prior", prior)) parts.context->restore_prior(prior.item<double>());
+    for (const auto& m : parts.context->extra_models()) {
+      torch::serialize::InputArchive a;
+      archive.read("extra_model." + m.key, a);
+      m.model->load(a);
+    }
+    for (const auto& o : parts.context->extra_optimizers()) {
+      torch::serialize::InputArchive a;
+      archive.read("extra_optimizer." + o.key, a);
+      o.optimizer->load(a);
+    }
+    for (const auto& h : *parts.hooks) {
+      torch::serialize::InputArchive a;
+      if (archive.try_read("hook." + h.label, a)) h.hook->load(a);
+    }
     {
       auto generator = at::detail::getDefaultCPUGenerator();
       std::lock_guard<std::mutex> lock(generator.mutex());
@@ -58,7 +125,6 @@ std::int64_t load_checkpoint(const fs::path& file, ScoreModel& model, torch::opt
     record = history_from_json(history.toStringRef());
     record.threads = threads;
     record.device = device;
-    if (stored_config != config) throw Error("configuration mismatch");
     return epochs_done.item<std::int64_t>();
   } catch (const Error&) {
     throw Error(file.string() + ": this checkpoint was written by another configuration of the run; delete it "

@@ -68,12 +68,16 @@ json config_to_json(const ConfigNode& n);
 // Keys added after result files were first written, each with the value that reproduces the older
 // behaviour. A stored configuration without such a key matches that value, so results and
 // checkpoints from before the key existed stay valid (and are not redone) after an upgrade.
+// `key` null: the whole table was added later, and its legacy value is the table.
 struct KeyAddedLater {
   const char* table;
   const char* key;
-  const char* legacy_value;
+  const char* legacy_value;  // JSON
 };
-const KeyAddedLater kKeysAddedLater[] = {{"train", "precision", "float32"}};
+const KeyAddedLater kKeysAddedLater[] = {{"train", "precision", R"("float32")"},
+                                         {"train", "lr_step_epochs", "20"},
+                                         {"train", "lr_step_factor", "0.5"},
+                                         {"sampler", nullptr, R"({"name": "joint", "skip_inactive": false})"}};
 
 // The configuration as compared between runs: without [report] (labels only) and without a
 // later-added key at its legacy value.
@@ -81,9 +85,14 @@ json comparable_config(json config) {
   config.erase("report");
   for (const auto& later : kKeysAddedLater) {
     auto table = config.find(later.table);
-    if (table == config.end() || !table->is_object()) continue;
+    if (table == config.end()) continue;
+    if (!later.key) {
+      if (*table == json::parse(later.legacy_value)) config.erase(table);
+      continue;
+    }
+    if (!table->is_object()) continue;
     auto value = table->find(later.key);
-    if (value != table->end() && *value == json(later.legacy_value)) table->erase(value);
+    if (value != table->end() && *value == json::parse(later.legacy_value)) table->erase(value);
   }
   return config;
 }
@@ -148,7 +157,8 @@ Metrics metrics_from(const json& j) {
 json to_json(const EpochRecord& e) {
   return {{"epoch", e.epoch},         {"train_risk", e.train_risk}, {"train_objective", e.train_objective},
           {"lr", e.lr},               {"seconds", e.seconds},       {"train_seconds", e.train_seconds},
-          {"peak_rss_mb", e.peak_rss_mb}, {"threshold", e.threshold},
+          {"peak_rss_mb", e.peak_rss_mb}, {"hook_seconds", e.hook_seconds}, {"prior", e.prior},
+          {"threshold", e.threshold},
           {"val", to_json(e.val)},    {"test", to_json(e.test)},    {"val_pu_auc", e.val_pu_auc}};
 }
 
@@ -252,6 +262,8 @@ RunRecord history_from_json(const std::string& text) {
     rec.seconds = e.at("seconds");
     rec.train_seconds = e.value("train_seconds", 0.0);  // absent in checkpoints of pulab < 0.2
     rec.peak_rss_mb = e.value("peak_rss_mb", 0.0);
+    rec.hook_seconds = e.value("hook_seconds", 0.0);  // absent in checkpoints of pulab < 0.3
+    rec.prior = e.value("prior", 0.0);
     rec.threshold = e.at("threshold");
     rec.val = metrics_from(e.at("val"));
     rec.test = metrics_from(e.at("test"));

@@ -16,6 +16,8 @@ struct EpochRecord {
   double seconds = 0;            // wall time of training and evaluation
   double train_seconds = 0;      // wall time of the training steps alone (what bench/ compares)
   double peak_rss_mb = 0;        // the process's peak resident memory so far
+  double hook_seconds = 0;       // wall time of the hooks' epoch-level work (start and end of epoch)
+  double prior = 0;              // the class prior of U the methods had at the end of the epoch
   double threshold = 0;          // decision threshold used for this epoch's metrics
   Metrics val, test;
   double val_pu_auc = 0.5;       // PU-only criterion: AUC of labeled vs unlabeled validation data

@@ -1,8 +1,9 @@
+// One run: set-up (data, split, components, state), then the epoch loop: hooks, sampler, steps,
+// evaluation, checkpoint. Each part lives in its own file; this one only puts them in order.
 #include "engine/trainer.hpp"
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <thread>
 
 #include <sys/resource.h>
@@ -11,18 +12,18 @@
 #include <torch/torch.h>
 
 #include "config/config_node.hpp"
-#include "engine/autocast_scope.hpp"
 #include "data/pu_split.hpp"
 #include "engine/checkpoint.hpp"
-#include "engine/metrics.hpp"
+#include "engine/engine_context.hpp"
+#include "engine/evaluation.hpp"
+#include "engine/lr_schedule.hpp"
 #include "engine/results.hpp"
+#include "engine/run_components.hpp"
+#include "engine/training_data.hpp"
+#include "engine/training_step.hpp"
 #include "pulab/dataset_source.hpp"
 #include "pulab/error.hpp"
 #include "pulab/labeling_mechanism.hpp"
-#include "pulab/model.hpp"
-#include "pulab/regularizer.hpp"
-#include "pulab/risk_estimator.hpp"
-#include "pulab/sample_weighting.hpp"
 
 namespace pulab {
 namespace fs = std::filesystem;
@@ -30,54 +31,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-template <class Interface>
-std::shared_ptr<Interface> build(const Registry<Interface>& registry, const ComponentConfig& config,
-                                 const BuildContext& context) {
-  const auto* component = registry.find(config.name);
-  if (!component) throw Error(std::string("unknown ") + kind_name<Interface>() + " '" + config.name + "'");
-  try {
-    return component->factory(config.params, context);
-  } catch (const DataError&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw Error(std::string(kind_name<Interface>()) + " '" + config.name + "': " + e.what());
-  }
-}
-
-torch::Tensor score_all(ScoreModel& model, const torch::Tensor& x, std::int64_t batch_size) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> parts;
-  for (std::int64_t start = 0; start < x.size(0); start += batch_size) {
-    parts.push_back(model.forward(x.slice(0, start, std::min(start + batch_size, x.size(0)))).reshape({-1}));
-  }
-  if (parts.empty()) return torch::empty({0}, x.options());
-  return torch::cat(parts).to(torch::kCPU);
-}
-
-// The learning-rate schedule, decided once per run so that the step does no string comparison.
-class LearningRateSchedule {
- public:
-  LearningRateSchedule(const TrainConfig& train, std::int64_t total_iterations)
-      : lr_(train.lr), final_lr_(train.lr * train.lr_final_factor), total_(total_iterations),
-        kind_(train.lr_schedule == "linear" ? Kind::Linear : train.lr_schedule == "cosine" ? Kind::Cosine : Kind::Constant) {}
-
-  // The learning rate of 0-based `iteration`: lr at the first step, lr * lr_final_factor at the last.
-  double at(std::int64_t iteration) const {
-    const double t = total_ > 1 ? double(iteration) / double(total_ - 1) : 1.0;
-    switch (kind_) {
-      case Kind::Linear: return lr_ + (final_lr_ - lr_) * t;
-      case Kind::Cosine: return final_lr_ + (lr_ - final_lr_) * 0.5 * (1.0 + std::cos(M_PI * t));
-      case Kind::Constant: break;
-    }
-    return lr_;
-  }
-
- private:
-  enum class Kind { Constant, Linear, Cosine };
-  double lr_, final_lr_;
-  std::int64_t total_;
-  Kind kind_;
-};
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // The process's peak resident memory in MiB (Linux reports ru_maxrss in KiB).
 double peak_rss_mb() {
@@ -93,12 +47,6 @@ std::string duration(double seconds) {
   return fmt::format("{}s", s);
 }
 
-// Draws `count` rows of `x` uniformly with replacement (for a mini-batch that holds no sample of
-// one side; see docs/architecture.md).
-torch::Tensor draw(const torch::Tensor& x, std::int64_t count) {
-  return x.index_select(0, torch::randint(x.size(0), {count}, torch::TensorOptions().dtype(torch::kLong)).to(x.device()));
-}
-
 void check_data(const LabeledData& data, const std::string& dataset) {
   auto check = [&](const LabeledSet& s, const char* which) {
     if (!s.x.defined() || !s.y.defined() || s.x.dim() < 2 || s.y.dim() != 1 || s.x.size(0) != s.y.size(0)) {
@@ -110,209 +58,223 @@ void check_data(const LabeledData& data, const std::string& dataset) {
   check(data.test, "test");
 }
 
+torch::Device run_device(const RunSpec& spec, const std::string& run_name) {
+  if (spec.train.device != "cuda") return torch::Device(torch::kCPU);
+  if (!torch::cuda::is_available()) {
+    throw Error(run_name + ": train.device = \"cuda\" but this pulab sees no CUDA device (or was built "
+                           "against a CPU-only LibTorch)");
+  }
+  return torch::Device(torch::kCUDA);
+}
+
+// Loads the data set and draws the PU split (deterministic per seed).
+PUData load_split(const RunSpec& spec, const Registries& registries, const BuildContext& context,
+                  std::vector<std::int64_t>& input_shape) {
+  auto source = build_component(registries.datasets, spec.dataset, context);
+  const LabeledData data = source->load();
+  check_data(data, spec.dataset.name);
+  input_shape.assign(data.train.x.sizes().begin() + 1, data.train.x.sizes().end());
+  auto labeling = build_component(registries.labelings, spec.labeling, context);
+  return make_pu_split(data, spec.split, *labeling, static_cast<std::uint64_t>(spec.train.seed));
+}
+
+void print_split(const std::string& run_name, const SplitStats& st) {
+  fmt::print("[{}] split: {} labeled positives, {} unlabeled ({} positive, prior {:.4f}; methods get {:.4f}), "
+             "validation {} ({} positive), test {} ({} positive)\n",
+             run_name, st.n_labeled, st.n_unlabeled, st.n_unlabeled_positive, st.true_prior, st.prior,
+             st.n_validation, st.n_validation_positive, st.n_test, st.n_test_positive);
+}
+
+// A run from set-up to result file. Members are the run's parts; each method one phase.
+class Run {
+ public:
+  Run(const RunSpec& spec, const PluginHost& host, const TrainOptions& options)
+      : spec_(spec), host_(host), options_(options), run_name_(spec.experiment + "/" + spec.run_id),
+        checkpoint_(spec.run_dir() / "checkpoint.pt"), schedule_(spec.train) {}
+
+  RunStatus execute(RunRecord* record_out) {
+    const auto wall_start = Clock::now();
+    set_up();
+    const double wall_before = record_.wall_seconds;
+    auto wall = [&] { return wall_before + seconds_since(wall_start); };
+    std::int64_t epochs_this_call = 0;
+    for (std::int64_t epoch = start_epoch_; epoch < spec_.train.epochs; ++epoch) {
+      if (options_.max_epochs_this_call >= 0 && epochs_this_call >= options_.max_epochs_this_call) {
+        record_.wall_seconds = wall();
+        if (record_out) *record_out = record_;
+        return RunStatus::Interrupted;
+      }
+      EpochRecord rec = train_epoch(epoch);
+      record_.epochs.push_back(rec);
+      ++epochs_this_call;
+      record_.wall_seconds = wall();
+      if (!options_.quiet) print_epoch(rec, seconds_since(wall_start) / double(epochs_this_call));
+      if (epoch + 1 < spec_.train.epochs) save_checkpoint(checkpoint_, checkpoint_parts(), record_, epoch + 1, fingerprint_);
+    }
+    record_.wall_seconds = wall();
+    write_file_atomically(result_path(spec_), result_json(spec_, split_stats_, record_, host_.plugins()));
+    std::error_code ignored;
+    fs::remove(checkpoint_, ignored);
+    if (record_out) *record_out = record_;
+    return RunStatus::Finished;
+  }
+
+ private:
+  void set_up() {
+    std::int64_t threads = options_.threads > 0 ? options_.threads : spec_.train.threads;
+    if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    torch::set_num_threads(static_cast<int>(threads));
+    const torch::Device device = run_device(spec_, run_name_);
+    const Registries& registries = host_.registries();
+
+    torch::manual_seed(static_cast<std::uint64_t>(spec_.train.seed));
+    build_context_.data_dir = spec_.data_dir.string();
+    const auto data_start = Clock::now();
+    PUData pu = load_split(spec_, registries, build_context_, build_context_.input_shape);
+    split_stats_ = pu.stats;
+    record_.data_seconds = seconds_since(data_start);
+    // The operative configuration next to the results: `pulab run <run_dir>/config.toml` redoes the run.
+    write_file_atomically(spec_.run_dir() / "config.toml",
+                          "# The operative configuration of this run (every default filled in).\n" +
+                              to_toml_document(spec_.resolved));
+    if (!options_.quiet) print_split(run_name_, pu.stats);
+
+    torch::manual_seed(static_cast<std::uint64_t>(spec_.train.seed));  // the model's initialisation
+    components_ = build_components(spec_, registries, build_context_);
+    components_.model->to(device);
+    check_state_uses(spec_, components_);
+    data_ = to_device(pu, device, components_.oracle);
+    state_ = std::make_unique<SampleState>(data_.n_labeled, data_.n_unlabeled, pu.stats.prior, device);
+
+    optimizer_ = std::make_unique<torch::optim::Adam>(
+        components_.model->parameters(), torch::optim::AdamOptions(spec_.train.lr)
+                                             .betas({spec_.train.adam_beta1, spec_.train.adam_beta2})
+                                             .weight_decay(spec_.train.weight_decay));
+    step_.components = &components_;
+    for (const auto& p : components_.model->parameters())
+      if (p.requires_grad()) step_.parameters.push_back(p);
+    step_.optimizer = optimizer_.get();
+    step_.bfloat16 = spec_.train.precision == "bfloat16";  // decided once: the step compares no strings
+
+    batches_per_epoch_ = components_.sampler->plan({data_.n_labeled, data_.n_unlabeled, spec_.train.batch_size});
+    const bool resuming = fs::exists(checkpoint_);
+    context_ = std::make_unique<EngineContext>(EngineContext::Setup{
+        &spec_, &registries, build_context_, components_.model.get(), &data_, state_.get(), pu.stats.prior,
+        components_.prior_writer, resuming});
+    context_->set_progress({0, total_iterations(), 0});
+    for (auto& h : components_.hooks) h.hook->on_run_start(*context_);
+    context_->finish_start();
+
+    record_.threads = threads;
+    record_.device = device.str();
+    fingerprint_ = config_fingerprint(spec_);
+    if (resuming) {
+      const double data_seconds = record_.data_seconds;
+      start_epoch_ = load_checkpoint(checkpoint_, checkpoint_parts(), record_, fingerprint_);
+      record_.resumed_from_epoch = start_epoch_;
+      record_.data_seconds = data_seconds;
+      if (!options_.quiet) fmt::print("[{}] resuming after epoch {} from {}\n", run_name_, start_epoch_, checkpoint_.string());
+    }
+  }
+
+  std::int64_t total_iterations() const { return spec_.train.epochs * batches_per_epoch_; }
+
+  CheckpointParts checkpoint_parts() {
+    return {components_.model.get(), optimizer_.get(), context_.get(), &components_.hooks};
+  }
+
+  // Hooks at the epoch's start, the sampler's batches, one step each, hooks at the end, evaluation.
+  EpochRecord train_epoch(std::int64_t epoch) {
+    const auto epoch_start = Clock::now();
+    EpochRecord rec;
+    rec.epoch = epoch + 1;
+    context_->set_progress({epoch * batches_per_epoch_, total_iterations(), epoch});
+    for (auto& h : components_.hooks) h.hook->on_epoch_start(*context_);
+    rec.hook_seconds = seconds_since(epoch_start);
+
+    const auto train_start = Clock::now();
+    components_.model->train();
+    const std::int64_t batches = components_.sampler->begin_epoch(*state_, context_->progress());
+    if (batches > batches_per_epoch_) {
+      throw Error(fmt::format("sampler '{}' returned {} batches for epoch {}, more than the {} it planned",
+                              spec_.sampler.name, batches, epoch + 1, batches_per_epoch_));
+    }
+    double risk_sum = 0, objective_sum = 0;
+    for (std::int64_t b = 0; b < batches; ++b) {
+      const Progress progress{epoch * batches_per_epoch_ + b, total_iterations(), epoch};
+      Batch batch = gather_batch(data_, components_.sampler->next(), *state_, context_->prior(), progress);
+      rec.lr = set_learning_rate(progress);
+      const StepOutcome outcome = train_step(step_, batch);
+      if (!outcome.finite()) {
+        throw TrainingError(fmt::format("run {}: epoch {}, batch {}: the {} is {} (try a smaller train.lr)", run_name_,
+                                        epoch + 1, b + 1, std::isfinite(outcome.risk) ? "objective" : "risk",
+                                        std::isfinite(outcome.risk) ? outcome.objective : outcome.risk));
+      }
+      risk_sum += outcome.risk;
+      objective_sum += outcome.objective;
+      context_->set_progress(progress);
+      for (auto& h : components_.hooks) h.hook->after_step(*context_, batch);
+    }
+    rec.train_seconds = seconds_since(train_start);
+    rec.train_risk = risk_sum / double(std::max<std::int64_t>(1, batches));
+    rec.train_objective = objective_sum / double(std::max<std::int64_t>(1, batches));
+
+    const auto end_hooks = Clock::now();
+    for (auto& h : components_.hooks) h.hook->on_epoch_end(*context_);
+    rec.hook_seconds += seconds_since(end_hooks);
+    rec.prior = context_->prior();
+    evaluate(*components_.model, *components_.risk, data_, context_->prior(), spec_.train.eval_batch_size, rec);
+    rec.seconds = seconds_since(epoch_start);
+    rec.peak_rss_mb = peak_rss_mb();
+    return rec;
+  }
+
+  // The schedule's learning rate for this step, applied to the run's optimizer and every extra one.
+  double set_learning_rate(const Progress& progress) {
+    const double lr = schedule_.at(progress);
+    auto apply = [lr](torch::optim::Optimizer& optimizer) {
+      for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    };
+    apply(*optimizer_);
+    for (const auto& o : context_->extra_optimizers()) apply(*o.optimizer);
+    return lr;
+  }
+
+  void print_epoch(const EpochRecord& rec, double seconds_per_epoch) const {
+    fmt::print("[run {}/{} {}] epoch {}/{}  risk {:.4f}  objective {:.4f}  val acc {:.2f}%  test acc {:.2f}%  "
+               "{:.1f} s/epoch  ETA {}\n",
+               options_.run_index + 1, options_.run_total, spec_.run_id, rec.epoch, spec_.train.epochs, rec.train_risk,
+               rec.train_objective, 100 * rec.val.accuracy, 100 * rec.test.accuracy, rec.seconds,
+               duration(seconds_per_epoch * double(spec_.train.epochs - rec.epoch)));
+    std::fflush(stdout);
+  }
+
+  const RunSpec& spec_;
+  const PluginHost& host_;
+  const TrainOptions& options_;
+  const std::string run_name_;
+  const fs::path checkpoint_;
+  const LearningRateSchedule schedule_;
+  BuildContext build_context_;
+  SplitStats split_stats_;
+  RunComponents components_;
+  TrainingData data_;
+  std::unique_ptr<SampleState> state_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::unique_ptr<EngineContext> context_;
+  StepParts step_;
+  std::int64_t batches_per_epoch_ = 0;
+  std::int64_t start_epoch_ = 0;
+  std::string fingerprint_;
+  RunRecord record_;
+};
+
 }  // namespace
 
 RunStatus train_run(const RunSpec& spec, const PluginHost& host, const TrainOptions& options,
                     RunRecord* record_out) {
-  const auto wall_start = Clock::now();
-  const Registries& registries = host.registries();
-  const std::string run_name = spec.experiment + "/" + spec.run_id;
-
-  std::int64_t threads = options.threads > 0 ? options.threads : spec.train.threads;
-  if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  torch::set_num_threads(static_cast<int>(threads));
-
-  torch::Device device(torch::kCPU);
-  if (spec.train.device == "cuda") {
-    if (!torch::cuda::is_available()) {
-      throw Error(run_name + ": train.device = \"cuda\" but this pulab sees no CUDA device (or was built "
-                             "against a CPU-only LibTorch)");
-    }
-    device = torch::Device(torch::kCUDA);
-  }
-  torch::manual_seed(static_cast<std::uint64_t>(spec.train.seed));
-
-  BuildContext context;
-  context.data_dir = spec.data_dir.string();
-  const auto data_start = Clock::now();
-  auto source = build(registries.datasets, spec.dataset, context);
-  const LabeledData data = source->load();
-  check_data(data, spec.dataset.name);
-  auto labeling = build(registries.labelings, spec.labeling, context);
-  PUData pu = make_pu_split(data, spec.split, *labeling, static_cast<std::uint64_t>(spec.train.seed));
-  const double prior = pu.stats.prior;
-  const double data_seconds = std::chrono::duration<double>(Clock::now() - data_start).count();
-  // The operative configuration next to the results: `pulab run <run_dir>/config.toml` redoes the run.
-  write_file_atomically(spec.run_dir() / "config.toml",
-                        "# The operative configuration of this run (every default filled in).\n" +
-                            to_toml_document(spec.resolved));
-  if (!options.quiet) {
-    const auto& st = pu.stats;
-    fmt::print("[{}] split: {} labeled positives, {} unlabeled ({} positive, prior {:.4f}; methods get {:.4f}), "
-               "validation {} ({} positive), test {} ({} positive)\n",
-               run_name, st.n_labeled, st.n_unlabeled, st.n_unlabeled_positive, st.true_prior, st.prior,
-               st.n_validation, st.n_validation_positive, st.n_test, st.n_test_positive);
-  }
-
-  context.input_shape.assign(data.train.x.sizes().begin() + 1, data.train.x.sizes().end());
-  torch::manual_seed(static_cast<std::uint64_t>(spec.train.seed));  // the model's initialisation
-  auto model = build(registries.models, spec.model, context);
-  model->to(device);
-  auto risk = build(registries.risks, spec.risk, context);
-  std::shared_ptr<SampleWeighting> weighting;
-  if (!spec.weighting.name.empty()) weighting = build(registries.weightings, spec.weighting, context);
-  std::vector<std::shared_ptr<Regularizer>> regularizers;
-  for (const auto& r : spec.regularizers) regularizers.push_back(build(registries.regularizers, r, context));
-
-  std::vector<torch::Tensor> parameters;  // the trained ones (a frozen parameter is not asked for)
-  for (const auto& p : model->parameters())
-    if (p.requires_grad()) parameters.push_back(p);
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(spec.train.lr)
-                                                        .betas({spec.train.adam_beta1, spec.train.adam_beta2})
-                                                        .weight_decay(spec.train.weight_decay));
-
-  // P and U live in one contiguous tensor; a batch is gathered with index_select.
-  const std::int64_t n_p = pu.x_p.size(0), n_u = pu.x_u.size(0), n_train = n_p + n_u;
-  const auto x_train = torch::cat({pu.x_p, pu.x_u}).to(device);
-  const auto u_positive = pu.u_positive.to(device);
-  const auto x_p_device = x_train.slice(0, 0, n_p);
-  const auto x_u_device = x_train.slice(0, n_p);
-  const auto x_val = pu.x_val.to(device), x_test = pu.x_test.to(device);
-  const std::int64_t batch_size = spec.train.batch_size;
-  const std::int64_t batches_per_epoch = (n_train + batch_size - 1) / batch_size;
-  const std::int64_t total_iterations = spec.train.epochs * batches_per_epoch;
-  const LearningRateSchedule schedule(spec.train, total_iterations);
-  const bool bfloat16 = spec.train.precision == "bfloat16";  // decided once: the step compares no strings
-  // Expected labeled positives per batch, drawn when a batch happens to hold none.
-  const std::int64_t fill_p = std::max<std::int64_t>(1, std::llround(double(batch_size) * n_p / n_train));
-  const std::int64_t fill_u = std::max<std::int64_t>(1, std::llround(double(batch_size) * n_u / n_train));
-
-  RunRecord record;
-  record.threads = threads;
-  record.device = device.str();
-  const fs::path checkpoint = spec.run_dir() / "checkpoint.pt";
-  const std::string fingerprint = config_fingerprint(spec);
-  std::int64_t start_epoch = 0;
-  if (fs::exists(checkpoint)) {
-    start_epoch = load_checkpoint(checkpoint, *model, optimizer, record, fingerprint);
-    record.resumed_from_epoch = start_epoch;
-    if (!options.quiet) fmt::print("[{}] resuming after epoch {} from {}\n", run_name, start_epoch, checkpoint.string());
-  }
-  const double wall_before = record.wall_seconds;
-  record.data_seconds = data_seconds;
-
-  std::int64_t epochs_this_call = 0;
-  for (std::int64_t epoch = start_epoch; epoch < spec.train.epochs; ++epoch) {
-    if (options.max_epochs_this_call >= 0 && epochs_this_call >= options.max_epochs_this_call) {
-      record.wall_seconds = wall_before + std::chrono::duration<double>(Clock::now() - wall_start).count();
-      if (record_out) *record_out = record;
-      return RunStatus::Interrupted;
-    }
-    const auto epoch_start = Clock::now();
-    model->train();
-    const auto perm = torch::randperm(n_train, torch::TensorOptions().dtype(torch::kLong));
-    double risk_sum = 0, objective_sum = 0, lr = spec.train.lr;
-    for (std::int64_t b = 0; b < batches_per_epoch; ++b) {
-      const Progress progress{epoch * batches_per_epoch + b, total_iterations, epoch};
-      const auto idx = perm.slice(0, b * batch_size, std::min((b + 1) * batch_size, n_train));
-      const auto in_p = idx < n_p;
-      const auto p_idx = idx.masked_select(in_p).to(device);
-      const auto u_idx = idx.masked_select(~in_p).to(device);
-      Batch batch;
-      batch.x_p = p_idx.numel() > 0 ? x_train.index_select(0, p_idx) : draw(x_p_device, fill_p);
-      if (u_idx.numel() > 0) {
-        batch.x_u = x_train.index_select(0, u_idx);
-        batch.u_positive = u_positive.index_select(0, u_idx - n_p);
-      } else {
-        const auto drawn = torch::randint(n_u, {fill_u}, torch::TensorOptions().dtype(torch::kLong)).to(device);
-        batch.x_u = x_u_device.index_select(0, drawn);
-        batch.u_positive = u_positive.index_select(0, drawn);
-      }
-      for (auto& r : regularizers) r->prepare(batch, progress);
-
-      torch::Tensor objective;
-      RiskOutput out;
-      {
-        const AutocastScope autocast(bfloat16, device.type());
-        // The risk sees float32 scores whatever the precision of the products that made them.
-        const auto g = model->forward(torch::cat({batch.x_p, batch.x_u})).reshape({-1}).to(torch::kFloat);
-        Scores scores{g.slice(0, 0, batch.x_p.size(0)), g.slice(0, batch.x_p.size(0))};
-        const torch::Tensor weights = weighting ? weighting->positive_weights(scores.p, progress) : torch::Tensor();
-        out = risk->compute({scores, weights, prior, batch});
-        objective = out.objective;
-        for (auto& r : regularizers) {
-          torch::Tensor penalty = r->penalty(*model, batch, scores, progress);
-          if (penalty.defined()) objective = objective + penalty.to(torch::kFloat);
-        }
-      }
-      const double objective_value = objective.item<double>();
-      const double risk_value = out.reported.item<double>();
-      if (!std::isfinite(objective_value) || !std::isfinite(risk_value)) {
-        throw TrainingError(fmt::format("run {}: epoch {}, batch {}: the {} is {} (try a smaller train.lr)",
-                                        run_name, epoch + 1, b + 1,
-                                        std::isfinite(risk_value) ? "objective" : "risk",
-                                        std::isfinite(risk_value) ? objective_value : risk_value));
-      }
-      risk_sum += risk_value;
-      objective_sum += objective_value;
-
-      lr = schedule.at(progress.iteration);
-      for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-      optimizer.zero_grad();
-      // Only the model's parameters are trained: naming them lets autograd skip every gradient
-      // nobody reads, e.g. the gradient penalty's input-gradient of its interpolates (a leaf that
-      // requires grad), the largest product of the first layer.
-      torch::autograd::backward({objective}, {}, c10::nullopt, false, parameters);
-      optimizer.step();
-    }
-
-    const auto train_end = Clock::now();
-
-    // Evaluation: NoGradGuard + eval() (no dropout), in large batches.
-    model->eval();
-    EpochRecord rec;
-    rec.train_seconds = std::chrono::duration<double>(train_end - epoch_start).count();
-    rec.epoch = epoch + 1;
-    rec.train_risk = risk_sum / double(batches_per_epoch);
-    rec.train_objective = objective_sum / double(batches_per_epoch);
-    rec.lr = lr;
-    if (risk->needs_calibration()) {
-      CalibrationInput calibration{score_all(*model, x_u_device, spec.train.eval_batch_size),
-                                   score_all(*model, x_p_device, spec.train.eval_batch_size), prior};
-      rec.threshold = risk->decision_threshold(calibration);
-    } else {
-      rec.threshold = risk->decision_threshold({torch::Tensor(), torch::Tensor(), prior});
-    }
-    const auto val_scores = score_all(*model, x_val, spec.train.eval_batch_size);
-    if (val_scores.numel() > 0) {
-      rec.val = compute_metrics(val_scores, pu.y_val, rec.threshold);
-      rec.val_pu_auc = roc_auc(val_scores, pu.val_labeled);
-    }
-    rec.test = compute_metrics(score_all(*model, x_test, spec.train.eval_batch_size), pu.y_test, rec.threshold);
-    rec.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
-    rec.peak_rss_mb = peak_rss_mb();
-    record.epochs.push_back(rec);
-    ++epochs_this_call;
-    record.wall_seconds = wall_before + std::chrono::duration<double>(Clock::now() - wall_start).count();
-
-    if (!options.quiet) {
-      const double per_epoch = std::chrono::duration<double>(Clock::now() - wall_start).count() / double(epochs_this_call);
-      fmt::print("[run {}/{} {}] epoch {}/{}  risk {:.4f}  objective {:.4f}  val acc {:.2f}%  test acc {:.2f}%  "
-                 "{:.1f} s/epoch  ETA {}\n",
-                 options.run_index + 1, options.run_total, spec.run_id, epoch + 1, spec.train.epochs, rec.train_risk,
-                 rec.train_objective, 100 * rec.val.accuracy, 100 * rec.test.accuracy, rec.seconds,
-                 duration(per_epoch * double(spec.train.epochs - epoch - 1)));
-      std::fflush(stdout);
-    }
-    if (epoch + 1 < spec.train.epochs) save_checkpoint(checkpoint, *model, optimizer, record, epoch + 1, fingerprint);
-  }
-
-  record.wall_seconds = wall_before + std::chrono::duration<double>(Clock::now() - wall_start).count();
-  write_file_atomically(result_path(spec), result_json(spec, pu.stats, record, host.plugins()));
-  std::error_code ignored;
-  fs::remove(checkpoint, ignored);
-  if (record_out) *record_out = record;
-  return RunStatus::Finished;
+  Run run(spec, host, options);
+  return run.execute(record_out);
 }
 
 }  // namespace pulab

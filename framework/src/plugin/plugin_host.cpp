@@ -46,6 +46,8 @@ void for_each_registry(Registries& a, Registries& b, F f) {
   f(a.labelings, b.labelings);
   f(a.models, b.models);
   f(a.datasets, b.datasets);
+  f(a.hooks, b.hooks);
+  f(a.samplers, b.samplers);
 }
 
 }  // namespace

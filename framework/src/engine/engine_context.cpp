@@ -1,0 +1,74 @@
+#include "engine/engine_context.hpp"
+
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "engine/run_components.hpp"
+#include "pulab/error.hpp"
+
+namespace pulab {
+
+const torch::Tensor& EngineContext::u_positive() const {
+  if (!s_.data->u_positive.defined()) {
+    throw Error("the true labels of U are only given to an oracle baseline (a risk that declares "
+                "StateUse::oracle); this run's risk is '" + s_.spec->risk.name + "'");
+  }
+  return s_.data->u_positive;
+}
+
+torch::Tensor EngineContext::score(const torch::Tensor& ids, ScoreModel* model) {
+  return score_inputs(s_.data->x_train.index_select(0, ids.to(device())), model);
+}
+
+torch::Tensor EngineContext::score_inputs(const torch::Tensor& x, ScoreModel* model) {
+  ScoreModel& m = model ? *model : *s_.model;
+  torch::NoGradGuard no_grad;
+  const bool was_training = m.is_training();
+  m.eval();
+  std::vector<torch::Tensor> parts;
+  const std::int64_t step = s_.spec->train.eval_batch_size;
+  for (std::int64_t start = 0; start < x.size(0); start += step) {
+    parts.push_back(m.forward(x.slice(0, start, std::min(start + step, x.size(0)))).reshape({-1}).to(torch::kFloat));
+  }
+  m.train(was_training);
+  if (parts.empty()) return torch::empty({0}, torch::TensorOptions().dtype(torch::kFloat).device(device()));
+  return torch::cat(parts);
+}
+
+void EngineContext::set_prior(double prior) {
+  if (!s_.prior_writable) {
+    throw Error("set_prior: no component of this run declares StateUse::writes_prior");
+  }
+  if (!std::isfinite(prior) || prior <= 0 || prior >= 1) {
+    throw Error("set_prior: the class prior must be in (0, 1), got " + std::to_string(prior));
+  }
+  prior_ = prior;
+}
+
+void EngineContext::check_new_key(const std::string& key) const {
+  for (const auto& m : models_)
+    if (m.key == key) throw Error("create_model: the key '" + key + "' is taken");
+  for (const auto& o : optimizers_)
+    if (o.key == key) throw Error("create_optimizer: the key '" + key + "' is taken");
+}
+
+std::shared_ptr<ScoreModel> EngineContext::create_model(const std::string& key) {
+  check_new_key(key);
+  auto model = build_component(s_.registries->models, s_.spec->model, s_.build);
+  model->to(device());
+  models_.push_back({key, model});
+  return model;
+}
+
+std::shared_ptr<torch::optim::Optimizer> EngineContext::create_optimizer(const std::string& key, ScoreModel& model) {
+  check_new_key(key);
+  const auto& t = s_.spec->train;
+  auto optimizer = std::make_shared<torch::optim::Adam>(
+      model.parameters(),
+      torch::optim::AdamOptions(t.lr).betas({t.adam_beta1, t.adam_beta2}).weight_decay(t.weight_decay));
+  optimizers_.push_back({key, optimizer});
+  return optimizer;
+}
+
+}  // namespace pulab

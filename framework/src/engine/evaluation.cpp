@@ -1,0 +1,40 @@
+#include "engine/evaluation.hpp"
+
+#include <torch/torch.h>
+
+#include "engine/metrics.hpp"
+
+namespace pulab {
+namespace {
+
+torch::Tensor score_all(ScoreModel& model, const torch::Tensor& x, std::int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts;
+  for (std::int64_t start = 0; start < x.size(0); start += batch_size) {
+    parts.push_back(model.forward(x.slice(0, start, std::min(start + batch_size, x.size(0)))).reshape({-1}));
+  }
+  if (parts.empty()) return torch::empty({0}, x.options());
+  return torch::cat(parts).to(torch::kCPU);
+}
+
+}  // namespace
+
+void evaluate(ScoreModel& model, const RiskEstimator& risk, const TrainingData& data, double prior,
+              std::int64_t eval_batch_size, EpochRecord& rec) {
+  model.eval();
+  if (risk.needs_calibration()) {
+    const CalibrationInput calibration{score_all(model, data.x_unlabeled(), eval_batch_size),
+                                       score_all(model, data.x_labeled(), eval_batch_size), prior};
+    rec.threshold = risk.decision_threshold(calibration);
+  } else {
+    rec.threshold = risk.decision_threshold({torch::Tensor(), torch::Tensor(), prior});
+  }
+  const auto val_scores = score_all(model, data.x_val, eval_batch_size);
+  if (val_scores.numel() > 0) {
+    rec.val = compute_metrics(val_scores, data.y_val, rec.threshold);
+    rec.val_pu_auc = roc_auc(val_scores, data.val_labeled);
+  }
+  rec.test = compute_metrics(score_all(model, data.x_test, eval_batch_size), data.y_test, rec.threshold);
+}
+
+}  // namespace pulab

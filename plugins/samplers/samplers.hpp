@@ -1,0 +1,58 @@
+#pragma once
+// The batch samplers of the `samplers` plugin (registered in plugin.cpp).
+#include <cstdint>
+
+#include <torch/types.h>
+
+#include <pulab/batch_sampler.hpp>
+#include <pulab/params.hpp>
+
+namespace pulab_samplers {
+
+// Ids of the samples of one side that a sampler may draw: all of them, or the active ones.
+torch::Tensor candidate_ids(const pulab::SampleState& state, bool labeled, bool skip_inactive);
+
+// Algorithm 1 of the GradPU paper: each epoch shuffles P u U and cuts it into batches of
+// train.batch_size. A batch that happens to hold no labeled positive (or no unlabeled sample) gets
+// the expected count of that side drawn uniformly with replacement, so every batch has both.
+class JointSampler final : public pulab::BatchSampler {
+ public:
+  static pulab::Schema schema();
+  explicit JointSampler(const pulab::Params& p);
+  pulab::StateUse state_use() const override;
+  std::int64_t plan(const pulab::SamplerSetup& setup) override;
+  std::int64_t begin_epoch(const pulab::SampleState& state, const pulab::Progress& progress) override;
+  pulab::BatchIds next() override;
+
+ private:
+  bool skip_inactive_;
+  pulab::SamplerSetup setup_;
+  std::int64_t fill_p_ = 1, fill_u_ = 1;
+  torch::Tensor order_, fill_p_ids_, fill_u_ids_;
+  std::int64_t batch_ = 0;
+};
+
+// Fixed numbers of labeled positives and unlabeled samples per batch: round(p_share x batch_size)
+// positives and the rest unlabeled. An epoch is one pass over U in a fresh random order; the
+// positives come from a random order of P that is drawn again whenever it runs out (the P loader
+// of nnPU's and VPU's reference codes cycles the same way).
+class StratifiedSampler final : public pulab::BatchSampler {
+ public:
+  static pulab::Schema schema();
+  explicit StratifiedSampler(const pulab::Params& p);
+  pulab::StateUse state_use() const override;
+  std::int64_t plan(const pulab::SamplerSetup& setup) override;
+  std::int64_t begin_epoch(const pulab::SampleState& state, const pulab::Progress& progress) override;
+  pulab::BatchIds next() override;
+
+ private:
+  torch::Tensor next_positives();
+
+  double p_share_;
+  bool skip_inactive_;
+  std::int64_t p_count_ = 0, u_count_ = 0;
+  torch::Tensor u_order_, p_ids_, p_order_;
+  std::int64_t batch_ = 0, p_position_ = 0;
+};
+
+}  // namespace pulab_samplers
