@@ -32,10 +32,25 @@ class JointSampler final : public pulab::BatchSampler {
   std::int64_t batch_ = 0;
 };
 
+// A random order of some ids, taken from in slices; a new order is drawn whenever it runs out (a
+// data loader that cycles).
+class CyclingOrder {
+ public:
+  void reset(torch::Tensor ids);
+  torch::Tensor take(std::int64_t count);
+  std::int64_t size() const { return ids_.numel(); }
+  std::int64_t remaining() const { return order_.numel() - position_; }
+
+ private:
+  torch::Tensor ids_, order_;
+  std::int64_t position_ = 0;
+};
+
 // Fixed numbers of labeled positives and unlabeled samples per batch: round(p_share x batch_size)
-// positives and the rest unlabeled. An epoch is one pass over U in a fresh random order; the
-// positives come from a random order of P that is drawn again whenever it runs out (the P loader
-// of nnPU's and VPU's reference codes cycles the same way).
+// positives and the rest unlabeled. By default an epoch is one pass over U in a fresh random
+// order; batches_per_epoch > 0 fixes the number of batches instead (VPU's code runs 30 per epoch).
+// Both sides come from random orders drawn again whenever they run out, and fresh ones each epoch
+// (the P and U loaders of VPU's code, restarted every epoch).
 class StratifiedSampler final : public pulab::BatchSampler {
  public:
   static pulab::Schema schema();
@@ -46,13 +61,11 @@ class StratifiedSampler final : public pulab::BatchSampler {
   pulab::BatchIds next() override;
 
  private:
-  torch::Tensor next_positives();
-
   double p_share_;
   bool skip_inactive_;
+  std::int64_t fixed_batches_;
   std::int64_t p_count_ = 0, u_count_ = 0;
-  torch::Tensor u_order_, p_ids_, p_order_;
-  std::int64_t batch_ = 0, p_position_ = 0;
+  CyclingOrder p_, u_;
 };
 
 }  // namespace pulab_samplers

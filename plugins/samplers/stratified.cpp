@@ -9,13 +9,33 @@
 
 namespace pulab_samplers {
 
+void CyclingOrder::reset(torch::Tensor ids) {
+  ids_ = std::move(ids);
+  order_ = ids_.index_select(0, torch::randperm(ids_.numel(), torch::TensorOptions().dtype(torch::kLong)));
+  position_ = 0;
+}
+
+torch::Tensor CyclingOrder::take(std::int64_t count) {
+  std::vector<torch::Tensor> parts;
+  while (count > 0) {
+    if (position_ == order_.numel()) reset(ids_);  // this order is used up: draw a new one
+    const std::int64_t n = std::min(count, order_.numel() - position_);
+    parts.push_back(order_.slice(0, position_, position_ + n));
+    position_ += n;
+    count -= n;
+  }
+  return parts.size() == 1 ? parts.front() : torch::cat(parts);
+}
+
 pulab::Schema StratifiedSampler::schema() {
   return {pulab::param::real("p_share", 0.5, "fraction of train.batch_size that is labeled positives").range(0, 1),
-          pulab::param::boolean("skip_inactive", false, "leave out samples whose state.active is false")};
+          pulab::param::boolean("skip_inactive", false, "leave out samples whose state.active is false"),
+          pulab::param::integer("batches_per_epoch", 0, "batches per epoch; 0 = one pass over U").at_least(0)};
 }
 
 StratifiedSampler::StratifiedSampler(const pulab::Params& p)
-    : p_share_(p.real("p_share")), skip_inactive_(p.boolean("skip_inactive")) {}
+    : p_share_(p.real("p_share")), skip_inactive_(p.boolean("skip_inactive")),
+      fixed_batches_(p.integer("batches_per_epoch")) {}
 
 pulab::StateUse StratifiedSampler::state_use() const {
   pulab::StateUse use;
@@ -35,43 +55,25 @@ std::int64_t StratifiedSampler::plan(const pulab::SamplerSetup& setup) {
   if (setup.n_labeled < 1 || setup.n_unlabeled < 1) {
     throw pulab::Error("sampler 'stratified': the split has no labeled positives or no unlabeled samples");
   }
-  return (setup.n_unlabeled + u_count_ - 1) / u_count_;
+  return fixed_batches_ > 0 ? fixed_batches_ : (setup.n_unlabeled + u_count_ - 1) / u_count_;
 }
 
 std::int64_t StratifiedSampler::begin_epoch(const pulab::SampleState& state, const pulab::Progress&) {
-  const auto long_options = torch::TensorOptions().dtype(torch::kLong);
-  const auto u_ids = candidate_ids(state, false, skip_inactive_);
-  u_order_ = u_ids.index_select(0, torch::randperm(u_ids.numel(), long_options));
-  p_ids_ = candidate_ids(state, true, skip_inactive_);
-  if (p_ids_.numel() == 0 || u_ids.numel() == 0) {
+  // U's order first, then P's: the order in which the epoch takes numbers from the generator.
+  u_.reset(candidate_ids(state, false, skip_inactive_));
+  p_.reset(candidate_ids(state, true, skip_inactive_));
+  if (p_.size() == 0 || u_.size() == 0) {
     throw pulab::Error("sampler 'stratified': no active labeled positive or unlabeled sample is left");
   }
-  p_order_ = p_ids_.index_select(0, torch::randperm(p_ids_.numel(), long_options));
-  p_position_ = 0;
-  batch_ = 0;
-  return (u_order_.numel() + u_count_ - 1) / u_count_;
-}
-
-torch::Tensor StratifiedSampler::next_positives() {
-  std::vector<torch::Tensor> parts;
-  std::int64_t missing = p_count_;
-  while (missing > 0) {
-    if (p_position_ == p_order_.numel()) {  // this order of P is used up: draw a new one
-      p_order_ = p_ids_.index_select(0, torch::randperm(p_ids_.numel(), torch::TensorOptions().dtype(torch::kLong)));
-      p_position_ = 0;
-    }
-    const std::int64_t take = std::min(missing, p_order_.numel() - p_position_);
-    parts.push_back(p_order_.slice(0, p_position_, p_position_ + take));
-    p_position_ += take;
-    missing -= take;
-  }
-  return torch::cat(parts);
+  return fixed_batches_ > 0 ? fixed_batches_ : (u_.size() + u_count_ - 1) / u_count_;
 }
 
 pulab::BatchIds StratifiedSampler::next() {
-  const auto u = u_order_.slice(0, batch_ * u_count_, std::min((batch_ + 1) * u_count_, u_order_.numel()));
-  ++batch_;
-  return {next_positives(), u};
+  // In a pass over U the last batch holds what is left of it.
+  pulab::BatchIds ids;
+  ids.p = p_.take(p_count_);
+  ids.u = u_.take(fixed_batches_ > 0 ? u_count_ : std::min(u_count_, u_.remaining()));
+  return ids;
 }
 
 }  // namespace pulab_samplers

@@ -15,8 +15,11 @@
 // Regularizer `vpu_mixup`: x~ = lambda x_u + (1 - lambda) x_p with lambda ~ Beta(a, a) per
 // unlabeled sample (a = mix_alpha, 0.3 in the paper) and x_p a labeled positive of the batch
 // drawn at random for each unlabeled sample; the target is t = lambda phi(x_u) + (1 - lambda) * 1,
-// phi(x_u) from the current model but detached (a target, as in the reference code, which computes
-// it without gradient), and the penalty is lam * mean (log t - log phi(x~))^2. log t is computed as
+// phi(x_u) from the current model, detached by default (a target), and the penalty is
+// lam * mean (log t - log phi(x~))^2. VPU's reference code differs in three ways, each an option
+// (experiments/methods/vpu_stratified.toml sets them): one lambda per batch and a permutation of
+// the batch's positives as partners (batch_lambda = true; its P and U batches have one size), and
+// no detach: the gradient also flows through phi(x_u) in the target (detach_target = false). log t is computed as
 // logaddexp(log lambda + logsigmoid(g_u), log(1 - lambda)) so it is finite even when phi(x_u)
 // underflows. Beta draws come from two Gamma draws (torch::_standard_gamma) on the global generator.
 #include <cmath>
@@ -73,31 +76,41 @@ class VpuMixup final : public pulab::Regularizer {
  public:
   static pulab::Schema schema() {
     return {pulab::param::real("lam", 0.03, "weight of the MixUp consistency penalty").at_least(0),
-            pulab::param::real("mix_alpha", 0.3, "lambda ~ Beta(mix_alpha, mix_alpha)").at_least(1e-6)};
+            pulab::param::real("mix_alpha", 0.3, "lambda ~ Beta(mix_alpha, mix_alpha)").at_least(1e-6),
+            pulab::param::boolean("detach_target", true, "no gradient through phi(x_u) in the target (false: VPU's code)"),
+            pulab::param::boolean("batch_lambda", false,
+                                  "one lambda per batch and a permutation of the batch's P as partners (VPU's code)")};
   }
-  explicit VpuMixup(const pulab::Params& p) : lam_(p.real("lam")), mix_alpha_(p.real("mix_alpha")) {}
+  explicit VpuMixup(const pulab::Params& p)
+      : lam_(p.real("lam")), mix_alpha_(p.real("mix_alpha")), detach_target_(p.boolean("detach_target")),
+        batch_lambda_(p.boolean("batch_lambda")) {}
 
   torch::Tensor penalty(pulab::ScoreModel& model, const pulab::Batch& batch, const pulab::Scores& scores,
                         const pulab::Progress&) override {
     const std::int64_t n_u = batch.x_u.size(0), n_p = batch.x_p.size(0);
     if (lam_ == 0 || n_u == 0 || n_p == 0) return {};
     const auto device = batch.x_u.device();
-    const auto lambda_d = sample_beta(mix_alpha_, n_u);
-    const auto partner = torch::randint(n_p, {n_u}, torch::TensorOptions().dtype(torch::kLong)).to(device);
+    const auto long_options = torch::TensorOptions().dtype(torch::kLong);
+    // VPU's code: a permutation of the batch's positives (its P and U batches have one size) and
+    // one lambda; otherwise a partner drawn for each unlabeled sample, each with its own lambda.
+    const auto partner = (batch_lambda_ && n_p == n_u ? torch::randperm(n_p, long_options)
+                                                      : torch::randint(n_p, {n_u}, long_options)).to(device);
+    const auto lambda_d = batch_lambda_ ? sample_beta(mix_alpha_, 1).expand({n_u}) : sample_beta(mix_alpha_, n_u);
     const auto lambda = lambda_d.to(batch.x_u.options());
     std::vector<std::int64_t> shape(batch.x_u.dim(), 1);
     shape[0] = n_u;
     const auto lambda_x = lambda.view(shape);
     const auto x_mix = lambda_x * batch.x_u + (1 - lambda_x) * batch.x_p.index_select(0, partner);
-    // log t = log(lambda phi(x_u) + (1 - lambda)); the target carries no gradient.
-    const auto log_target = torch::logaddexp(torch::log(lambda) + torch::log_sigmoid(scores.u.detach()),
-                                             torch::log1p(-lambda));
+    // log t = log(lambda phi(x_u) + (1 - lambda)).
+    const auto log_target = torch::logaddexp(
+        torch::log(lambda) + torch::log_sigmoid(detach_target_ ? scores.u.detach() : scores.u), torch::log1p(-lambda));
     const auto log_phi_mix = torch::log_sigmoid(model.forward(x_mix).reshape({-1}));
     return lam_ * (log_target - log_phi_mix).square().mean();
   }
 
  private:
   double lam_, mix_alpha_;
+  bool detach_target_, batch_lambda_;
 };
 
 }  // namespace

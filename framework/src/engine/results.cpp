@@ -77,17 +77,29 @@ struct KeyAddedLater {
 const KeyAddedLater kKeysAddedLater[] = {{"train", "precision", R"("float32")"},
                                          {"train", "lr_step_epochs", "20"},
                                          {"train", "lr_step_factor", "0.5"},
-                                         {"sampler", nullptr, R"({"name": "joint", "skip_inactive": false})"}};
+                                         {"sampler", nullptr, R"({"name": "joint", "skip_inactive": false})"},
+                                         {"regularizer.vpu_mixup", "detach_target", "true"},
+                                         {"regularizer.vpu_mixup", "batch_lambda", "false"}};
 
 // The configuration as compared between runs: without [report] (labels only) and without a
 // later-added key at its legacy value.
 json comparable_config(json config) {
   config.erase("report");
   for (const auto& later : kKeysAddedLater) {
-    auto table = config.find(later.table);
-    if (table == config.end()) continue;
+    // `table` may be a dotted path ("regularizer.vpu_mixup"): the key's table inside the config.
+    json* parent = &config;
+    std::string path = later.table, last = path;
+    for (std::size_t dot; (dot = path.find('.')) != std::string::npos; path = path.substr(dot + 1)) {
+      auto inner = parent->find(path.substr(0, dot));
+      if (inner == parent->end() || !inner->is_object()) { parent = nullptr; break; }
+      parent = &*inner;
+      last = path.substr(dot + 1);
+    }
+    if (!parent) continue;
+    auto table = parent->find(last);
+    if (table == parent->end()) continue;
     if (!later.key) {
-      if (*table == json::parse(later.legacy_value)) config.erase(table);
+      if (*table == json::parse(later.legacy_value)) parent->erase(table);
       continue;
     }
     if (!table->is_object()) continue;
