@@ -119,10 +119,11 @@ ConfigNode load_experiment(const std::string& file, const std::vector<std::strin
   return root;
 }
 
-std::vector<RunSpec> resolve_all(const ConfigNode& root, const PluginHost& host, const std::string& only) {
+std::vector<RunSpec> resolve_all(const ConfigNode& root, const std::vector<std::string>& overrides,
+                                 const PluginHost& host, const std::string& only) {
   std::vector<RunSpec> specs;
   std::vector<std::string> ids;
-  for (const auto& run : expand_sweep(root)) {
+  for (const auto& run : expand_sweep(root, overrides)) {
     ids.push_back(run.run_id);
     if (!only.empty() && run.run_id != only) continue;
     specs.push_back(resolve_run(run, host.registries()));
@@ -136,9 +137,9 @@ std::vector<RunSpec> resolve_all(const ConfigNode& root, const PluginHost& host,
 }
 
 // The run ids of a sweep in plan order: the `#` of pulab plan, what --shard counts.
-std::vector<std::string> plan_ids(const ConfigNode& root) {
+std::vector<std::string> plan_ids(const ConfigNode& root, const std::vector<std::string>& overrides) {
   std::vector<std::string> ids;
-  for (const auto& run : expand_sweep(root)) ids.push_back(run.run_id);
+  for (const auto& run : expand_sweep(root, overrides)) ids.push_back(run.run_id);
   return ids;
 }
 
@@ -188,13 +189,13 @@ int cmd_run(const std::vector<std::string>& args) {
   PluginHost host;
   load_plugins(host, common.plugin_dirs);
   const ConfigNode root = load_experiment(file, common.overrides);
-  const auto ids = plan_ids(root);
+  const auto ids = plan_ids(root, common.overrides);
   if (!expect_plan.empty() && scale::plan_hash(ids) != expect_plan) {
     throw Error(fmt::format("--expect-plan {}: the sweep now expands to other runs ({} run{}, plan {}): the experiment "
                             "file or its --set changed after the job script was written; write it again with pulab slurm",
                             expect_plan, ids.size(), ids.size() == 1 ? "" : "s", scale::plan_hash(ids)));
   }
-  auto specs = resolve_all(root, host, only);
+  auto specs = resolve_all(root, common.overrides, host, only);
   if (sharded) {
     std::vector<RunSpec> selected;
     for (std::size_t i = 0; i < specs.size(); ++i)
@@ -271,7 +272,7 @@ int cmd_plan(const std::vector<std::string>& args) {
   PluginHost host;
   load_plugins(host, common.plugin_dirs);
   const scale::Shard shard = shard_text.empty() ? scale::Shard{} : scale::parse_shard(shard_text);
-  const auto specs = resolve_all(load_experiment(file, common.overrides), host, "");
+  const auto specs = resolve_all(load_experiment(file, common.overrides), common.overrides, host, "");
   fmt::print("experiment '{}': {} run{} -> {}{}\n", specs.front().experiment, specs.size(), specs.size() == 1 ? "" : "s",
              specs.front().output_dir.string(),
              shard_text.empty() ? "" : fmt::format(" (shard {}: {} of them)", shard_text,
@@ -409,8 +410,9 @@ int cmd_status(const std::vector<std::string>& args) {
     PluginHost host;
     load_plugins(host, common.plugin_dirs);
     const ConfigNode root = load_experiment(target, common.overrides);
-    const auto specs = resolve_all(root, host, "");
-    reports.push_back(scale::sweep_status(specs.front().output_dir, specs.front().experiment, plan_ids(root)));
+    const auto specs = resolve_all(root, common.overrides, host, "");
+    reports.push_back(
+        scale::sweep_status(specs.front().output_dir, specs.front().experiment, plan_ids(root, common.overrides)));
   }
   if (summary) {
     for (const auto& r : reports) write_summary(r.output_dir);
@@ -448,8 +450,8 @@ int cmd_slurm(const std::vector<std::string>& args) {
   PluginHost host;
   load_plugins(host, common.plugin_dirs);
   const ConfigNode root = load_experiment(file, common.overrides);
-  const auto specs = resolve_all(root, host, "");
-  const auto ids = plan_ids(root);
+  const auto specs = resolve_all(root, common.overrides, host, "");
+  const auto ids = plan_ids(root, common.overrides);
   const fs::path output_dir = fs::absolute(specs.front().output_dir).lexically_normal();
 
   o.pulab = pulab_path.empty() ? fs::canonical("/proc/self/exe") : fs::absolute(pulab_path);
