@@ -35,7 +35,7 @@ TEST(Engine, QuickstartTrainsWellAboveChance) {
   EXPECT_EQ(result["split"]["n_labeled"], 500);
   EXPECT_EQ(result["split"]["n_validation"], 300);
   EXPECT_EQ(result["config"]["train"]["epochs"], 10);
-  EXPECT_TRUE(result["versions"]["plugins"].contains("naive"));
+  EXPECT_TRUE(result["versions"]["plugins_used"].contains("naive"));
 }
 
 TEST(Engine, TheOperativeConfigurationWrittenNextToTheResultReproducesTheRun) {

@@ -1,19 +1,50 @@
 // Hardening (issue 13): inputs that used to crash, write outside their folder, or be silently
 // misread are refused with one clear message; interrupted writes leave nothing behind.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include "config/config_node.hpp"
 #include "config/experiment.hpp"
+#include "data/pu_split.hpp"
+#include "engine/atomic_file.hpp"
+#include "engine/results.hpp"
+#include "engine/trainer.hpp"
+#include "scale/heartbeat.hpp"
+#include "scale/status.hpp"
 #include "pulab/error.hpp"
 #include "test_support.hpp"
 
 namespace {
 namespace fs = std::filesystem;
 using namespace pulab;
+using nlohmann::json;
 using pulab::test::error_message;
+
+struct Command {
+  int status;
+  std::string output;
+};
+
+// The pulab executable of this build, run in `cwd` (when given); stdout and stderr together.
+Command cli(const std::string& args, const fs::path& cwd = {}) {
+  const std::string cmd = (cwd.empty() ? "" : "cd '" + cwd.string() + "' && ") + PULAB_TEST_BINARY + " " + args + " 2>&1";
+  Command c{0, ""};
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof(buffer), pipe)) c.output += buffer;
+  const int raw = ::pclose(pipe);
+  c.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return c;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 const char* kMinimal = R"(name = "t"
 [dataset]
@@ -80,6 +111,60 @@ TEST(SplitChecks, APriorOfZeroOrOneIsRefusedNamingTheKey) {
 TEST(SplitChecks, ANegativePositiveClassIsRefusedAtPlanTime) {
   const auto msg = error_message([&] { test::resolve_text(std::string(kMinimal) + "[split]\npositive_classes = [-1]\n"); });
   EXPECT_NE(msg.find("split.positive_classes element = -1 is out of range"), std::string::npos) << msg;
+}
+
+// Which classes a data set has is known once it is loaded: the split refuses what it cannot use.
+struct TwoClassData {
+  LabeledData data;
+  std::shared_ptr<LabelingMechanism> scar;
+  TwoClassData() {
+    const auto y = torch::arange(200, torch::kLong).remainder(2);  // classes 0 and 1, 100 each
+    data.train = {torch::randn({200, 3}), y};
+    data.test = {torch::randn({20, 3}), y.slice(0, 0, 20)};
+    data.default_positive_classes = {1};
+    const auto* c = test::builtin_host().registries().labelings.find("scar");
+    scar = c->factory(Params::defaults(c->schema), BuildContext{});
+  }
+  std::string error(std::vector<std::int64_t> classes, std::int64_t n_labeled = 10, std::int64_t n_validation = 20,
+                    double prior = -1) {
+    SplitConfig split;
+    split.positive_classes = std::move(classes);
+    split.n_labeled = n_labeled;
+    split.n_validation = n_validation;
+    split.scenario = "single";
+    split.prior = prior;
+    return error_message([&] { make_pu_split(data, split, *scar, 0); });
+  }
+};
+
+TEST(SplitChecks, PositiveClassesCoveringEveryClassLeaveNoNegatives) {
+  TwoClassData d;
+  const auto msg = d.error({0, 1});
+  EXPECT_NE(msg.find("split.positive_classes = [0, 1] makes every class of the training set positive (its classes: 0, 1)"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(SplitChecks, APositiveClassTheDataSetLacksIsRefused) {
+  TwoClassData d;
+  const auto msg = d.error({1, 7});
+  EXPECT_NE(msg.find("split.positive_classes = [1, 7]: class 7 does not occur in the training set (its classes: 0, 1)"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(SplitChecks, LabelingEveryPositiveLeavesUWithoutPositives) {
+  TwoClassData d;
+  const auto msg = d.error({1}, 100, 0);
+  EXPECT_NE(msg.find("split.n_labeled = 100 labels every positive of the training pool"), std::string::npos) << msg;
+  // With a given prior the methods do not depend on U's share: allowed.
+  SplitConfig split;
+  split.positive_classes = {1};
+  split.n_labeled = 100;
+  split.n_validation = 0;
+  split.scenario = "single";
+  split.prior = 0.5;
+  EXPECT_EQ(make_pu_split(d.data, split, *d.scar, 0).stats.n_unlabeled_positive, 0);
 }
 
 // --- item 6: run_id is a plain folder name ---
@@ -168,6 +253,199 @@ TEST(ComposeAxis, AnEmptyComposeRemovesTheInheritedAxis) {
   write(dir / "empty_seed.toml", std::string(kMinimal) + "[sweep]\n\"train.seed\" = []\n");
   EXPECT_NE(error_message([&] { resolve_file(dir / "empty_seed.toml"); }).find("sweep.train.seed must be a non-empty array"),
             std::string::npos);
+}
+
+// --- item 3: a full disk while writing leaves the old file and no temporary file ---
+
+// /dev/full fails every write with ENOSPC, for root too (a read-only folder does not stop root):
+// the temporary file a write is about to use is made a link to it.
+bool fill_disk_for(const fs::path& target) {
+  if (!fs::exists("/dev/full")) return false;
+  fs::create_directories(target.parent_path());
+  fs::create_symlink("/dev/full", temporary_path_for(target));
+  return true;
+}
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void expect_no_temporary_files(const fs::path& dir) {
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
+}
+
+TEST(FullDisk, ATextFileKeepsItsOldContentAndNoTemporaryFileRemains) {
+  const auto dir = test::temp_dir("full_text");
+  const fs::path file = dir / "summary.csv";
+  write_file_atomically(file, "old\n");
+  if (!fill_disk_for(file)) GTEST_SKIP() << "no /dev/full here";
+  const auto msg = error_message([&] { write_file_atomically(file, "new\n"); });
+  EXPECT_EQ(msg, file.string() + ": cannot write: no space left on device");
+  EXPECT_EQ(read_text(file), "old\n");
+  expect_no_temporary_files(dir);
+}
+
+TEST(FullDisk, APlanWriteLeavesNoTemporaryFile) {
+  const auto dir = test::temp_dir("full_plan");
+  scale::Plan plan;
+  plan.experiment = "x";
+  plan.run_ids = {"a", "b"};
+  scale::write_plan(dir, plan);
+  const std::string before = read_text(scale::plan_path(dir));
+  if (!fill_disk_for(scale::plan_path(dir))) GTEST_SKIP() << "no /dev/full here";
+  plan.run_ids = {"c"};
+  const auto msg = error_message([&] { scale::write_plan(dir, plan); });
+  EXPECT_NE(msg.find("plan.json: cannot write: no space left on device"), std::string::npos) << msg;
+  EXPECT_EQ(read_text(scale::plan_path(dir)), before);
+  expect_no_temporary_files(dir);
+}
+
+TEST(FullDisk, ACheckpointThatCannotBeWrittenLeavesThePreviousOneUsable) {
+  const auto dir = test::temp_dir("full_checkpoint");
+  auto specs = test::resolve_text(test::quickstart_text(), {"train.epochs=3", "output_dir=" + dir.string()});
+  const RunSpec& spec = specs[0];
+  TrainOptions options;
+  options.quiet = true;
+  options.threads = 1;
+  options.max_epochs_this_call = 1;
+  ASSERT_EQ(train_run(spec, test::builtin_host(), options), RunStatus::Interrupted);
+  const fs::path checkpoint = spec.run_dir() / "checkpoint.pt";
+  ASSERT_TRUE(fs::exists(checkpoint));
+  if (!fill_disk_for(checkpoint)) GTEST_SKIP() << "no /dev/full here";
+  const auto msg = error_message([&] { train_run(spec, test::builtin_host(), options); });
+  EXPECT_EQ(msg, checkpoint.string() + ": cannot write: no space left on device");
+  expect_no_temporary_files(dir);
+  // The checkpoint of epoch 1 is intact: the run resumes from it and finishes.
+  options.max_epochs_this_call = -1;
+  ASSERT_EQ(train_run(spec, test::builtin_host(), options), RunStatus::Finished);
+  EXPECT_EQ(test::read_json(result_path(spec))["resumed_from_epoch"], 1);
+  expect_no_temporary_files(dir);
+}
+
+// --- item 4: where results live is not part of a run's identity ---
+
+TEST(OutputDir, AFinishedRunIsFoundUnderAnySpellingOfItsFolderAndAfterAMove) {
+  const auto dir = test::temp_dir("output_spelling");
+  const std::string run = "run --quiet --threads 1 --set train.epochs=1 --set output_dir=";
+  const auto first = cli(run + "res", dir);
+  ASSERT_EQ(first.status, 0) << first.output;
+  ASSERT_TRUE(contains(first.output, "1 finished")) << first.output;
+  for (const std::string spelling : {"./res/", "res/", (dir / "res").string(), (dir / "." / "res").string()}) {
+    const auto again = cli(run + "'" + spelling + "'", dir);
+    EXPECT_EQ(again.status, 0) << spelling << "\n" << again.output;
+    EXPECT_TRUE(contains(again.output, "0 finished, 1 skipped (finished earlier)")) << spelling << "\n" << again.output;
+  }
+  fs::rename(dir / "res", dir / "moved");
+  const auto moved = cli(run + "moved", dir);
+  EXPECT_EQ(moved.status, 0) << moved.output;
+  EXPECT_TRUE(contains(moved.output, "0 finished, 1 skipped (finished earlier)")) << moved.output;
+  fs::copy(dir / "moved", dir / "copy", fs::copy_options::recursive);
+  EXPECT_TRUE(contains(cli(run + (dir / "copy").string()).output, "1 skipped")) << "a copy run from another folder";
+}
+
+// --- item 5: an old heartbeat whose pid exists again ---
+
+TEST(Heartbeat, ABeatHoursOldIsStaleEvenWhenItsPidExistsOnThisHost) {
+  scale::Heartbeat beat;
+  beat.host = scale::this_host();
+  beat.pid = ::getppid();  // a process that exists: what a reused pid looks like
+  beat.interval = 30;
+  beat.updated = scale::unix_now() - 3 * 3600;
+  EXPECT_FALSE(scale::heartbeat_live(beat, scale::unix_now()));
+  beat.updated = scale::unix_now() - 20;
+  EXPECT_TRUE(scale::heartbeat_live(beat, scale::unix_now()));
+  beat.updated = scale::unix_now() - 101;  // 3 intervals + 10 s without a beat
+  EXPECT_FALSE(scale::heartbeat_live(beat, scale::unix_now()));
+
+  // Status calls such a run interrupted, and a run takes it over.
+  const auto dir = test::temp_dir("old_beat");
+  fs::create_directories(dir / "r");
+  std::ofstream(scale::heartbeat_path(dir / "r"))
+      << json{{"host", scale::this_host()}, {"pid", ::getppid()}, {"started", scale::unix_now() - 4 * 3600},
+              {"updated", scale::unix_now() - 3 * 3600}, {"interval", 30}}
+             .dump();
+  EXPECT_EQ(scale::inspect_run(dir, "r", 0, scale::unix_now()).state, scale::RunState::Interrupted);
+  std::string held_by;
+  EXPECT_TRUE(scale::RunLock::acquire(dir / "r", held_by)) << held_by;
+}
+
+// --- item 12: every run running elsewhere: a distinct exit status ---
+
+void hold(const fs::path& run_dir) {
+  fs::create_directories(run_dir);
+  std::ofstream(scale::heartbeat_path(run_dir)) << json{{"host", scale::this_host()}, {"pid", ::getppid()},
+                                                        {"started", scale::unix_now()}, {"updated", scale::unix_now()},
+                                                        {"interval", 30}}
+                                                       .dump();
+}
+
+TEST(RunningElsewhere, ARunThatDidNothingBecauseEveryRunIsHeldExitsThree) {
+  const auto dir = test::temp_dir("elsewhere");
+  hold(dir / "res" / "run");
+  const auto one = cli("run --quiet --set train.epochs=1 --set output_dir=res", dir);
+  EXPECT_EQ(one.status, 3) << one.output;
+  EXPECT_TRUE(contains(one.output, "nothing done: the run is running elsewhere")) << one.output;
+
+  std::ofstream(dir / "sweep.toml") << test::quickstart_text() << "\n[sweep]\n\"train.seed\" = [0, 1]\n";
+  hold(dir / "sw" / "seed-0");
+  hold(dir / "sw" / "seed-1");
+  for (const char* jobs : {"1", "2"}) {
+    const auto both = cli(std::string("run sweep.toml --set train.epochs=1 --set output_dir=sw --jobs ") + jobs, dir);
+    EXPECT_EQ(both.status, 3) << jobs << both.output;
+    EXPECT_TRUE(contains(both.output, "nothing done: all 2 runs are running elsewhere")) << both.output;
+  }
+  // One run left to do: it is done, and the exit status says success.
+  fs::remove(scale::heartbeat_path(dir / "sw" / "seed-1"));
+  const auto some = cli("run sweep.toml --quiet --threads 1 --set train.epochs=1 --set output_dir=sw", dir);
+  EXPECT_EQ(some.status, 0) << some.output;
+  EXPECT_TRUE(contains(some.output, "1 finished, 0 skipped (finished earlier), 0 interrupted, 0 failed, 1 running elsewhere"))
+      << some.output;
+}
+
+// --- item 11: a corrupt result is named and kept; --max-epochs 0 is refused ---
+
+TEST(CorruptResult, StatusCallsItCorruptAndARerunKeepsItAside) {
+  const auto dir = test::temp_dir("corrupt_result");
+  fs::create_directories(dir / "res" / "run");
+  std::ofstream(dir / "res" / "run" / "result.json") << "{\"status\": \"finish";
+  const auto st = cli("status res", dir);
+  EXPECT_EQ(st.status, 3) << st.output;
+  EXPECT_TRUE(contains(st.output, "corrupt      result.json is not a readable result")) << st.output;
+  EXPECT_TRUE(contains(st.output, "0 missing, 1 corrupt")) << st.output;
+
+  const auto rerun = cli("run --quiet --threads 1 --set train.epochs=1 --set output_dir=res", dir);
+  EXPECT_EQ(rerun.status, 0) << rerun.output;
+  EXPECT_TRUE(contains(rerun.output, "res/run/result.json was corrupt; kept as result.json.corrupt-")) << rerun.output;
+  int kept = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "res" / "run")) {
+    if (entry.path().filename().string().rfind("result.json.corrupt-", 0) == 0) {
+      ++kept;
+      EXPECT_EQ(read_text(entry.path()), "{\"status\": \"finish");
+    }
+  }
+  EXPECT_EQ(kept, 1);
+  EXPECT_EQ(test::read_json(dir / "res" / "run" / "result.json")["status"], "finished");
+}
+
+TEST(MaxEpochs, ZeroIsRefused) {
+  const auto c = cli("run --max-epochs 0 --set output_dir=/nonexistent/never");
+  EXPECT_EQ(c.status, 1) << c.output;
+  EXPECT_TRUE(contains(c.output, "pulab: error: --max-epochs must be at least 1")) << c.output;
+}
+
+// --- item 13: --quiet keeps the closing summary ---
+
+TEST(Quiet, KeepsTheClosingSummaryAndTheResultPath) {
+  const auto dir = test::temp_dir("quiet");
+  const auto c = cli("run --quiet --threads 1 --set train.epochs=1 --set output_dir=res", dir);
+  EXPECT_EQ(c.status, 0) << c.output;
+  EXPECT_FALSE(contains(c.output, "epoch 1/1")) << "no progress lines\n" << c.output;
+  EXPECT_TRUE(contains(c.output, "1 finished, 0 skipped")) << c.output;
+  EXPECT_TRUE(contains(c.output, "result: res/run/result.json")) << c.output;
 }
 
 }  // namespace

@@ -137,7 +137,7 @@ TEST(SdkTutorial, AnOutOfTreePluginBuiltAgainstTheInstalledPulabRunsInAnExperime
   EXPECT_EQ(result["config"]["weighting"]["name"], "focal_weighting");
   EXPECT_EQ(result["config"]["weighting"]["gamma"], 2.0);
   EXPECT_EQ(result["config"]["risk"]["name"], "nnpu");
-  EXPECT_TRUE(result["versions"]["plugins"].contains("focal_weighting")) << result["versions"].dump();
+  EXPECT_TRUE(result["versions"]["plugins_used"].contains("focal_weighting")) << result["versions"].dump();
   EXPECT_GT(result["last"]["test"]["accuracy"].get<double>(), 0.6) << "one epoch on well-separated data";
 
   // 6. Installed into pulab's prefix, it loads without --plugin-dir, like a built-in one.
@@ -199,7 +199,7 @@ TEST(SdkScaffold, EverySkeletonBuildsAgainstTheInstalledPulabAndRuns) {
     ASSERT_OK(ran, "pulab run " + name + ".toml");
     const json result = read_json(results / "run" / "result.json");
     EXPECT_EQ(result["status"], "finished") << name;
-    EXPECT_TRUE(result["versions"]["plugins"].contains(name)) << result["versions"].dump();
+    EXPECT_TRUE(result["versions"]["plugins_used"].contains(name)) << result["versions"].dump();
   }
   if (!::testing::Test::HasFailure()) fs::remove_all(work);
 }

@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include "engine/atomic_file.hpp"
 #include "engine/results.hpp"
 #include "pulab/error.hpp"
 
@@ -25,10 +26,8 @@ void save_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Opti
   archive.write("epochs_done", torch::tensor(epochs_done));
   archive.write("history", c10::IValue(history_json(record)));
   archive.write("config", c10::IValue(config));
-  fs::create_directories(file.parent_path());
-  const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
-  archive.save_to(tmp.string());
-  fs::rename(tmp, file);
+  // A failed write (a full disk) leaves the previous checkpoint usable and no temporary file.
+  replace_file_atomically(file, [&](const fs::path& tmp) { archive.save_to(tmp.string()); });
 }
 
 std::int64_t load_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Optimizer& optimizer,

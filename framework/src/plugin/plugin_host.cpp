@@ -38,6 +38,11 @@ void move_into(Registry<Interface>& target, Registry<Interface>& incoming) {
   for (const auto& [name, component] : incoming.entries()) target.add(component);
 }
 
+template <class Interface>
+void list_components(const Registry<Interface>& registry, std::vector<std::pair<std::string, std::string>>& out) {
+  for (const auto& [name, component] : registry.entries()) out.emplace_back(kind_name<Interface>(), name);
+}
+
 template <class F>
 void for_each_registry(Registries& a, Registries& b, F f) {
   f(a.risks, b.risks);
@@ -99,11 +104,13 @@ void PluginHost::load_file(const fs::path& file) {
     throw PluginError(where + ": plugin '" + name + "' failed to register its components: " + e.what());
   }
   for_each_registry(registries_, incoming, [](auto& target, auto& in) { check_no_clash(target, in); });
+  std::vector<std::pair<std::string, std::string>> components;
+  for_each_registry(registries_, incoming, [&](auto&, auto& in) { list_components(in, components); });
   for_each_registry(registries_, incoming, [](auto& target, auto& in) { move_into(target, in); });
 
   plugins_.push_back({name, descriptor->version ? descriptor->version : "",
                       descriptor->host_version ? descriptor->host_version : "", descriptor->abi_version,
-                      file});
+                      file, std::move(components)});
   loaded_libraries().push_back(std::move(library));
 }
 

@@ -66,6 +66,8 @@ PlotSet accuracy_plots(const Grid& g, const std::string& title) {
     p.subtitle = subtitle(title, seeds_text(max_seeds(g, col)));
     p.xlabel = "epoch";
     p.ylabel = "test accuracy [%]";
+    p.y_min = 0;
+    p.y_max = 100;
     for (std::size_t i = 0; i < g.rows.size(); ++i) {
       const Cell* c = g.find(g.rows[i], col);
       if (!c) continue;
@@ -89,6 +91,8 @@ PlotSet error_plots(const Grid& g, const std::string& title) {
     p.subtitle = subtitle(title, seeds_text(max_seeds(g, col)));
     p.xlabel = "epoch";
     p.ylabel = "test error [%]";
+    p.y_min = 0;
+    p.y_max = 100;
     for (std::size_t i = 0; i < g.rows.size(); ++i) {
       const Cell* c = g.find(g.rows[i], col);
       if (!c) continue;
@@ -119,6 +123,8 @@ PlotSet alpha_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std
     p.name = "alpha_" + file_part(col);
     p.xlabel = "epoch";
     p.ylabel = "test accuracy [%]";
+    p.y_min = 0;
+    p.y_max = 100;
     std::size_t seeds = 0;
     int colour = 0;
     for (const auto& alpha : ga.rows) {
@@ -154,6 +160,8 @@ PlotSet np_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::v
     p.name = "np_" + file_part(dataset);
     p.xlabel = "labeled positives n_p";
     p.ylabel = "test accuracy [%]";
+    p.y_min = 0;
+    p.y_max = 100;
     p.error_bars = true;
     p.log2_x = true;
     std::size_t seeds = 0;
