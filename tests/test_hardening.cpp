@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "engine/atomic_file.hpp"
 #include "engine/results.hpp"
 #include "engine/trainer.hpp"
+#include "report/plots.hpp"
 #include "scale/heartbeat.hpp"
 #include "scale/status.hpp"
 #include "pulab/error.hpp"
@@ -446,6 +448,105 @@ TEST(Quiet, KeepsTheClosingSummaryAndTheResultPath) {
   EXPECT_FALSE(contains(c.output, "epoch 1/1")) << "no progress lines\n" << c.output;
   EXPECT_TRUE(contains(c.output, "1 finished, 0 skipped")) << c.output;
   EXPECT_TRUE(contains(c.output, "result: res/run/result.json")) << c.output;
+}
+
+// --- item 10: a path of the wrong kind gets one clear message ---
+
+TEST(PathKinds, AFolderWhereAFileIsExpectedAndTheReverseAreNamed) {
+  const auto dir = test::temp_dir("path_kinds");
+  fs::create_directories(dir / "folder.toml");
+  write(dir / "file", "x\n");
+  write(dir / "exp.toml", test::quickstart_text());
+  write(dir / "base_is_folder.toml", "base = \"folder.toml\"\n");
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"run folder.toml", "pulab: error: folder.toml: is a folder, not an experiment file"},
+      {"plan base_is_folder.toml", "base_is_folder.toml:1:8: base file '" + (dir / "folder.toml").string() +
+                                       "' is a folder, not a file"},
+      {"plugins --plugin-dir file", "pulab: error: file: is a file, not a folder (--plugin-dir takes the folder"},
+      {"plan exp.toml --set output_dir=file", "pulab: error: --set output_dir=file: output_dir = \"file\" is a file, not a folder"},
+      {"report file", "pulab: error: no finished run below file (0 failed, 1 unreadable result file; file: "},
+      {"report . --out file", "pulab: error: --out file: is a file, not a folder"},
+      {"report . --paper folder.toml", "pulab: error: --paper folder.toml: is a folder, not a file"},
+      {"slurm exp.toml --script folder.toml", "pulab: error: --script folder.toml: is a folder, not a file"},
+      {"slurm exp.toml --log-dir file", "pulab: error: --log-dir file: is a file, not a folder"},
+  };
+  for (const auto& [args, expected] : cases) {
+    const auto c = cli(args, dir);
+    EXPECT_NE(c.status, 0) << args << "\n" << c.output;
+    EXPECT_TRUE(contains(c.output, expected)) << args << "\n" << c.output;
+    EXPECT_EQ(std::count(c.output.begin(), c.output.end(), '\n'), 1) << "one line: " << args << "\n" << c.output;
+  }
+}
+
+// --- item 11: report names an unreadable result file ---
+
+TEST(ReportInputs, AnUnreadableResultFileIsNamedWhenNothingElseIsFound) {
+  const auto dir = test::temp_dir("report_unreadable");
+  write(dir / "run" / "result.json", "{\"status\": ");
+  const auto c = cli("report " + dir.string());
+  EXPECT_EQ(c.status, 1) << c.output;
+  EXPECT_TRUE(contains(c.output, "1 unreadable result file; " + (dir / "run" / "result.json").string() + ": "))
+      << c.output;
+}
+
+// --- item 13: the smaller CLI fixes ---
+
+TEST(Help, ASubcommandsHelpIsItsOwn) {
+  const auto c = cli("new plugin --help");
+  EXPECT_EQ(c.status, 0) << c.output;
+  EXPECT_TRUE(contains(c.output, "pulab new plugin --kind KIND NAME [--out DIR]")) << c.output;
+  EXPECT_TRUE(contains(c.output, "new plugin options:")) << c.output;
+  EXPECT_FALSE(contains(c.output, "pulab report DIR")) << c.output;
+  const auto run = cli("run --help");
+  EXPECT_TRUE(contains(run.output, "--max-epochs N")) << run.output;
+  EXPECT_FALSE(contains(run.output, "slurm options")) << run.output;
+  const auto all = cli("--help");
+  for (const char* part : {"pulab run [FILE]", "pulab report DIR", "report options:", "slurm options", "new plugin options:"})
+    EXPECT_TRUE(contains(all.output, part)) << part;
+}
+
+TEST(Help, UsageAndDocsListTheSamePlotKinds) {
+  const auto c = cli("report --help");
+  EXPECT_TRUE(contains(c.output, "[--plot alpha|np|all]...")) << c.output;
+  std::ifstream in(fs::path(PULAB_SOURCE_DIR) / "docs" / "reporting.md");
+  std::stringstream docs;
+  docs << in.rdbuf();
+  EXPECT_TRUE(contains(docs.str(), "[--plot alpha|np|all]...")) << "docs/reporting.md";
+}
+
+TEST(ResultFile, RecordsThePluginsTheRunUsedApartFromThoseLoaded) {
+  const json result = test::train_text(test::quickstart_text(), {"train.epochs=1"});
+  const json& used = result["versions"]["plugins_used"];
+  ASSERT_TRUE(used.contains("naive")) << used.dump();
+  EXPECT_EQ(used["naive"]["components"], json::array({"risk naive"}));
+  EXPECT_TRUE(contains(used["naive"]["file"].get<std::string>(), "libpulab_naive.so"));
+  EXPECT_EQ(used["naive"]["version"], "1.0.0");
+  for (const char* plugin : {"synthetic", "scar", "mlp"}) EXPECT_TRUE(used.contains(plugin)) << plugin << used.dump();
+  EXPECT_EQ(used.size(), 4u) << used.dump();
+  EXPECT_FALSE(used.contains("vpu"));
+  EXPECT_TRUE(result["versions"]["plugins_loaded"].contains("vpu"));
+  EXPECT_FALSE(result["versions"].contains("plugins")) << "the ambiguous old name is gone";
+}
+
+TEST(Plots, BandsAndAxesStayInsideThePercentRange) {
+  report::Plot plot;
+  plot.name = "error_x";
+  plot.y_min = 0;
+  plot.y_max = 100;
+  report::Series s;
+  s.x = {1, 2};
+  s.y = {1, 2};
+  s.err = {3, 3};  // the ±std band reaches below 0 %
+  plot.series.push_back(s);
+  const std::string band = report::plot_script(plot);
+  EXPECT_TRUE(contains(band, "set yrange [0<*:*<100]")) << band;
+  EXPECT_TRUE(contains(band, "clip(v) = v < 0 ? 0 : v > 100 ? 100 : v")) << band;
+  EXPECT_TRUE(contains(band, "using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves")) << band;
+  plot.error_bars = true;
+  EXPECT_TRUE(contains(report::plot_script(plot), "using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines"));
+  report::Plot free;  // no range: nothing clipped
+  free.series.push_back(s);
+  EXPECT_FALSE(contains(report::plot_script(free), "set yrange"));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "cli/scaffold.hpp"
 #include "engine/results.hpp"
 #include "engine/sweep_runner.hpp"
+#include "path_kind.hpp"
 #include "plugin/plugin_host.hpp"
 #include "report/report.hpp"
 #include "scale/heartbeat.hpp"
@@ -508,6 +509,12 @@ int cmd_slurm(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
   if (file.empty()) throw Error("slurm: give the experiment file, e.g. pulab slurm experiments/quickstart.toml --time 1:00:00");
+  if (const std::string problem = path_kind_problem(script, PathKind::File, false); !script.empty() && !problem.empty()) {
+    throw Error("--script " + script + ": " + problem);
+  }
+  if (const std::string problem = path_kind_problem(log_dir, PathKind::Folder, false); !log_dir.empty() && !problem.empty()) {
+    throw Error("--log-dir " + log_dir + ": " + problem);
+  }
 
   PluginHost host;
   load_plugins(host, common.plugin_dirs);

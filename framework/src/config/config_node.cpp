@@ -6,6 +6,7 @@
 
 #include <toml++/toml.h>
 
+#include "path_kind.hpp"
 #include "pulab/error.hpp"
 #include "pulab/params.hpp"
 
@@ -110,7 +111,9 @@ ConfigNode load_with_bases(ConfigNode own, const fs::path& base_dir, std::vector
     for (const auto& name : names) {
       if (!name.is_string()) throw ConfigError(name.loc.str() + ": 'base' entries must be strings");
       fs::path path = base_dir / name.as_string();
-      if (!fs::exists(path)) throw ConfigError(name.loc.str() + ": base file '" + path.string() + "' does not exist");
+      if (const std::string problem = path_kind_problem(path, PathKind::File); !problem.empty()) {
+        throw ConfigError(name.loc.str() + ": base file '" + path.string() + "' " + problem);
+      }
       fs::path canonical = fs::weakly_canonical(path);
       if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
         throw ConfigError(name.loc.str() + ": base file '" + path.string() + "' includes itself");
@@ -130,6 +133,8 @@ ConfigNode load_with_bases(ConfigNode own, const fs::path& base_dir, std::vector
 }
 
 std::string read_file(const fs::path& file) {
+  // A folder opens as a stream on Linux and reads as an empty document: say what it is.
+  if (fs::is_directory(file)) throw ConfigError(file.string() + ": is a folder, not an experiment file");
   std::ifstream in(file);
   if (!in) throw ConfigError(file.string() + ": cannot open experiment file");
   std::stringstream ss;

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "path_kind.hpp"
 #include "pulab/error.hpp"
 
 namespace pulab {
@@ -422,9 +423,8 @@ std::vector<RunConfig> expand_sweep(const ConfigNode& experiment, const std::vec
     if (!compose.empty()) {
       const ConfigNode& v = compose[g];
       fs::path file = fs::path(v.loc.file).parent_path() / v.as_string();
-      if (!fs::exists(file)) throw ConfigError(v.loc.str() + ": composed file '" + file.string() + "' does not exist");
-      if (fs::is_directory(file)) {
-        throw ConfigError(v.loc.str() + ": composed file '" + file.string() + "' is a folder, not a file");
+      if (const std::string problem = path_kind_problem(file, PathKind::File); !problem.empty()) {
+        throw ConfigError(v.loc.str() + ": composed file '" + file.string() + "' " + problem);
       }
       merge_into(composed, load_experiment_file(file));
       // --set overrides every file, the composed ones included (docs/experiment-format.md); keys
@@ -498,6 +498,15 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   spec.sweep_values = run.sweep_values;
   spec.output_dir = top_params.text("output_dir").empty() ? fs::path("results") / spec.experiment
                                                            : fs::path(top_params.text("output_dir"));
+  // Results and data go into folders: an existing file of that name is a mistake caught now, not
+  // as a file-system exception after training.
+  for (const char* key : {"output_dir", "data_dir"}) {
+    const ConfigNode* node = root.find(key);
+    if (!node || !node->is_string() || node->as_string().empty()) continue;
+    if (const std::string problem = path_kind_problem(node->as_string(), PathKind::Folder, false); !problem.empty()) {
+      throw ConfigError(node->loc.str() + ": " + key + " = \"" + node->as_string() + "\" " + problem);
+    }
+  }
   if (!top_params.text("data_dir").empty()) {
     spec.data_dir = top_params.text("data_dir");
   } else if (const char* env = std::getenv("PULAB_DATA"); env && *env) {

@@ -8,6 +8,7 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
+#include "path_kind.hpp"
 #include "pulab/error.hpp"
 #include "pulab/plugin.hpp"
 
@@ -131,7 +132,11 @@ void PluginHost::load_all(const std::vector<fs::path>& extra_dirs) {
 std::vector<fs::path> PluginHost::search_path(const std::vector<fs::path>& extra_dirs) {
   std::vector<fs::path> candidates = extra_dirs;
   for (const auto& d : extra_dirs) {
-    if (!fs::is_directory(d)) throw PluginError(d.string() + ": plugin folder does not exist");
+    if (const std::string problem = path_kind_problem(d, PathKind::Folder); !problem.empty()) {
+      throw PluginError(problem == "does not exist"
+                            ? d.string() + ": plugin folder does not exist"
+                            : d.string() + ": " + problem + " (--plugin-dir takes the folder that holds plugin libraries)");
+    }
   }
   if (const char* env = std::getenv("PULAB_PLUGIN_PATH")) {
     std::stringstream ss(env);

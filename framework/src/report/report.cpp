@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "path_kind.hpp"
 #include "pulab/error.hpp"
 #include "report/paper.hpp"
 #include "report/plots.hpp"
@@ -202,8 +203,14 @@ ReportOutcome make_report(const ReportOptions& o) {
   if (o.dirs.empty()) throw Error("report: give one or more result folders");
   for (const auto& k : o.plots) {
     if (std::find(plot_kinds().begin(), plot_kinds().end(), k) == plot_kinds().end()) {
-      throw Error("--plot " + k + ": unknown plot (accuracy, error, alpha, np)");
+      throw Error("--plot " + k + ": unknown plot (alpha, np or all; accuracy and error are always drawn)");
     }
+  }
+  if (const std::string problem = path_kind_problem(o.out, PathKind::Folder, false); !o.out.empty() && !problem.empty()) {
+    throw Error("--out " + o.out.string() + ": " + problem + " (the report's folder)");
+  }
+  if (const std::string problem = path_kind_problem(o.paper, PathKind::File); !o.paper.empty() && !problem.empty()) {
+    throw Error("--paper " + o.paper.string() + ": " + problem);
   }
   ReportOutcome out;
   const ResultsIndex index = load_results(o.dirs);
@@ -213,8 +220,13 @@ ReportOutcome make_report(const ReportOptions& o) {
   if (index.runs.empty()) {
     std::string where;
     for (const auto& d : o.dirs) where += (where.empty() ? "" : ", ") + d.string();
-    throw Error(fmt::format("no finished run below {} ({} failed, {} unreadable result files)", where,
-                            index.failed.size(), index.unreadable.size()));
+    // Name the unreadable files: they may be why nothing is found.
+    std::string unreadable;
+    for (std::size_t i = 0; i < index.unreadable.size() && i < 3; ++i) unreadable += "; " + index.unreadable[i];
+    if (index.unreadable.size() > 3) unreadable += fmt::format("; and {} more", index.unreadable.size() - 3);
+    throw Error(fmt::format("no finished run below {} ({} failed, {} unreadable result file{}{})", where,
+                            index.failed.size(), index.unreadable.size(), index.unreadable.size() == 1 ? "" : "s",
+                            unreadable));
   }
   Runs runs;
   for (const auto& r : index.runs) runs.push_back(&r);
@@ -258,7 +270,9 @@ ReportOutcome make_report(const ReportOptions& o) {
   if (title.empty()) {
     for (const auto& e : experiments) title += (title.empty() ? "" : ", ") + e;
   }
-  const fs::path out_dir = o.out.empty() ? o.dirs.front() / "report" : o.out;
+  // Default: next to the first input (beside it when that is a result file itself).
+  const fs::path first = fs::is_directory(o.dirs.front()) ? o.dirs.front() : o.dirs.front().parent_path();
+  const fs::path out_dir = o.out.empty() ? first / "report" : o.out;
   const fs::path plot_dir = out_dir / "plots";
 
   // The table.
