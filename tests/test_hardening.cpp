@@ -460,8 +460,7 @@ TEST(PathKinds, AFolderWhereAFileIsExpectedAndTheReverseAreNamed) {
   write(dir / "base_is_folder.toml", "base = \"folder.toml\"\n");
   const std::vector<std::pair<std::string, std::string>> cases{
       {"run folder.toml", "pulab: error: folder.toml: is a folder, not an experiment file"},
-      {"plan base_is_folder.toml", "base_is_folder.toml:1:8: base file '" + (dir / "folder.toml").string() +
-                                       "' is a folder, not a file"},
+      {"plan base_is_folder.toml", "base_is_folder.toml:1:8: base file 'folder.toml' is a folder, not a file"},
       {"plugins --plugin-dir file", "pulab: error: file: is a file, not a folder (--plugin-dir takes the folder"},
       {"plan exp.toml --set output_dir=file", "pulab: error: --set output_dir=file: output_dir = \"file\" is a file, not a folder"},
       {"report file", "pulab: error: no finished run below file (0 failed, 1 unreadable result file; file: "},
@@ -547,6 +546,27 @@ TEST(Plots, BandsAndAxesStayInsideThePercentRange) {
   report::Plot free;  // no range: nothing clipped
   free.series.push_back(s);
   EXPECT_FALSE(contains(report::plot_script(free), "set yrange"));
+}
+
+// --- item 14: the shipped experiment files, named "pulab:..." ---
+
+TEST(SharedExperiments, BaseAndComposeNamesStartingWithPulabResolveToTheShippedFiles) {
+  ASSERT_FALSE(shared_experiments_dir().empty()) << "the build tree mirrors share/pulab/experiments";
+  EXPECT_TRUE(fs::exists(shared_experiments_dir() / "base" / "synthetic.toml"));
+  const auto dir = test::temp_dir("shared_experiments");
+  write(dir / "e.toml", "name = \"x\"\nbase = \"pulab:base/synthetic.toml\"\n[sweep]\n"
+                        "compose = [\"pulab:methods/naive.toml\", \"pulab:methods/nnpu.toml\"]\n");
+  const auto specs = resolve_file(dir / "e.toml");
+  ASSERT_EQ(specs.size(), 2u);
+  EXPECT_EQ(specs[0].dataset.name, "synthetic");
+  EXPECT_EQ(specs[1].run_id, "nnpu");
+  EXPECT_EQ(specs[1].risk.name, "nnpu");
+  write(dir / "typo.toml", "base = \"pulab:base/synthetc.toml\"\n");
+  const auto msg = error_message([&] { resolve_file(dir / "typo.toml"); });
+  EXPECT_NE(msg.find("typo.toml:1:8: base file '" + (shared_experiments_dir() / "base" / "synthetc.toml").string() +
+                     "' does not exist"),
+            std::string::npos)
+      << msg;
 }
 
 }  // namespace

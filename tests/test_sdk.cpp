@@ -88,6 +88,17 @@ TEST(SdkTutorial, AnOutOfTreePluginBuiltAgainstTheInstalledPulabRunsInAnExperime
   ASSERT_TRUE(fs::exists(prefix / "include" / "pulab" / "plugin.hpp"));
   EXPECT_FALSE(fs::exists(prefix / "include" / "pulab" / "engine")) << "private headers are not installed";
   ASSERT_TRUE(fs::exists(prefix / "lib" / "pulab" / "plugins" / "libpulab_nnpu.so"));
+  // The shipped data-set bases and method compositions, which an experiment outside the tree
+  // names as "pulab:base/..." and "pulab:methods/...".
+  ASSERT_TRUE(fs::exists(prefix / "share" / "pulab" / "experiments" / "base" / "synthetic.toml"));
+  ASSERT_TRUE(fs::exists(prefix / "share" / "pulab" / "experiments" / "methods" / "gradpu.toml"));
+  write_text(prefix.parent_path() / "shipped.toml",
+             "name = \"shipped\"\nbase = \"pulab:base/synthetic.toml\"\n[sweep]\n"
+             "compose = [\"pulab:methods/naive.toml\", \"pulab:methods/gradpu.toml\"]\n");
+  const auto planned = sh("cd " + quote(prefix.parent_path()) + " && " + quote(pulab) + " plan shipped.toml");
+  ASSERT_OK(planned, "pulab plan of an experiment naming pulab:base/ and pulab:methods/ files");
+  EXPECT_NE(planned.output.find("experiment 'shipped': 2 runs"), std::string::npos) << planned.output;
+  EXPECT_NE(planned.output.find("gradpu"), std::string::npos) << planned.output;
 
   // 2. Start from a skeleton, outside the tree.
   const fs::path work = prefix.parent_path();

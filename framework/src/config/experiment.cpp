@@ -422,7 +422,7 @@ std::vector<RunConfig> expand_sweep(const ConfigNode& experiment, const std::vec
     std::string compose_label;
     if (!compose.empty()) {
       const ConfigNode& v = compose[g];
-      fs::path file = fs::path(v.loc.file).parent_path() / v.as_string();
+      const fs::path file = resolve_experiment_path(fs::path(v.loc.file).parent_path(), v.as_string(), v.loc);
       if (const std::string problem = path_kind_problem(file, PathKind::File); !problem.empty()) {
         throw ConfigError(v.loc.str() + ": composed file '" + file.string() + "' " + problem);
       }
