@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <sstream>
+
 #include <torch/torch.h>
 
 #include "engine/atomic_file.hpp"
@@ -26,8 +28,12 @@ void save_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Opti
   archive.write("epochs_done", torch::tensor(epochs_done));
   archive.write("history", c10::IValue(history_json(record)));
   archive.write("config", c10::IValue(config));
-  // A failed write (a full disk) leaves the previous checkpoint usable and no temporary file.
-  replace_file_atomically(file, [&](const fs::path& tmp) { archive.save_to(tmp.string()); });
+  // Serialized in memory, then written by us: LibTorch 1.13's file writer cannot report a failed
+  // write (a full disk), its destructor throws again and std::terminate() aborts the process. A
+  // failed write of ours leaves the previous checkpoint usable and no temporary file.
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  write_text_atomically(file, bytes.str());
 }
 
 std::int64_t load_checkpoint(const fs::path& file, ScoreModel& model, torch::optim::Optimizer& optimizer,
