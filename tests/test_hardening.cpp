@@ -232,7 +232,7 @@ TEST(ComposeScopedAxis, AnAxisNamedStemColonKeyVariesOnlyThatComposition) {
   // A scope that names no composed file is an error with a suggestion.
   write(dir / "typo.toml", std::string(kMinimal) + "[sweep]\ncompose = [\"m/abs.toml\", \"m/nn.toml\"]\n\"nm:risk.beta\" = [0.1]\n");
   const auto msg = error_message([&] { resolve_file(dir / "typo.toml"); });
-  EXPECT_NE(msg.find("typo.toml:10:16: sweep key 'nm:risk.beta': no composed file has the stem 'nm' (did you mean 'nn'?)"),
+  EXPECT_NE(msg.find("typo.toml:10:18: sweep key 'nm:risk.beta': no composed file has the stem 'nm' (did you mean 'nn'?)"),
             std::string::npos)
       << msg;
   write(dir / "none.toml", std::string(kMinimal) + "[sweep]\n\"nn:risk.beta\" = [0.1]\n");

@@ -278,10 +278,11 @@ Params check_against_schema(const ConfigNode& table, const Schema& schema, const
 
 namespace {
 
-// One axis of a sweep. A scoped axis ("nnpu:risk.beta") applies only to the runs of the composed
+// One key axis of a sweep (the compose axis is kept apart: it comes first and decides which
+// scoped axes apply). A scoped axis ("nnpu:risk.beta") applies only to the runs of the composed
 // file with that stem, so a key that only one composition's component has can be swept.
 struct Axis {
-  std::string key;    // the dotted key set by the axis ("compose" for the file axis)
+  std::string key;    // the dotted key the axis sets
   std::string scope;  // "" = every run; else the stem of the composed file it applies to
   std::string label;  // the run-id prefix of its values
   std::vector<ConfigNode> values;
