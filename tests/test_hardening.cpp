@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -16,8 +17,10 @@
 #include "data/pu_split.hpp"
 #include "engine/atomic_file.hpp"
 #include "engine/results.hpp"
+#include "engine/sweep_runner.hpp"
 #include "engine/trainer.hpp"
 #include "report/plots.hpp"
+#include "report/report.hpp"
 #include "scale/heartbeat.hpp"
 #include "scale/status.hpp"
 #include "pulab/error.hpp"
@@ -173,10 +176,10 @@ TEST(SplitChecks, LabelingEveryPositiveLeavesUWithoutPositives) {
 
 TEST(RunId, AnythingButAPlainFolderNameIsRefusedWithItsLocation) {
   for (const std::string id : {"..", ".", "", "a/b", "../x", "/tmp/x", "a b"}) {
-    const auto msg = error_message([&] { test::resolve_text(std::string(kMinimal) + "run_id = \"" + id + "\"\n"); });
-    EXPECT_NE(msg.find("<test>:8:10: run_id = \"" + id + "\" is not a plain folder name"), std::string::npos) << msg;
+    const auto msg = error_message([&] { test::resolve_text("run_id = \"" + id + "\"\n" + kMinimal); });
+    EXPECT_NE(msg.find("<test>:1:10: run_id = \"" + id + "\" is not a plain folder name"), std::string::npos) << msg;
   }
-  EXPECT_EQ(test::resolve_text(std::string(kMinimal) + "run_id = \"my-run_2.b\"\n")[0].run_id, "my-run_2.b");
+  EXPECT_EQ(test::resolve_text(std::string("run_id = \"my-run_2.b\"\n") + kMinimal)[0].run_id, "my-run_2.b");
   const auto msg = error_message([&] { test::resolve_text(kMinimal, {"run_id=.."}); });
   EXPECT_NE(msg.find("--set run_id=..: run_id = \"..\" is not a plain folder name"), std::string::npos) << msg;
 }
@@ -330,23 +333,50 @@ TEST(FullDisk, ACheckpointThatCannotBeWrittenLeavesThePreviousOneUsable) {
 
 // --- item 4: where results live is not part of a run's identity ---
 
+// In the working folder `dir` for the test's duration (relative output_dir spellings resolve there).
+struct InFolder {
+  fs::path before = fs::current_path();
+  explicit InFolder(const fs::path& dir) { fs::current_path(dir); }
+  ~InFolder() { fs::current_path(before); }
+};
+
 TEST(OutputDir, AFinishedRunIsFoundUnderAnySpellingOfItsFolderAndAfterAMove) {
   const auto dir = test::temp_dir("output_spelling");
-  const std::string run = "run --quiet --threads 1 --set train.epochs=1 --set output_dir=";
-  const auto first = cli(run + "res", dir);
-  ASSERT_EQ(first.status, 0) << first.output;
-  ASSERT_TRUE(contains(first.output, "1 finished")) << first.output;
-  for (const std::string spelling : {"./res/", "res/", (dir / "res").string(), (dir / "." / "res").string()}) {
-    const auto again = cli(run + "'" + spelling + "'", dir);
-    EXPECT_EQ(again.status, 0) << spelling << "\n" << again.output;
-    EXPECT_TRUE(contains(again.output, "0 finished, 1 skipped (finished earlier)")) << spelling << "\n" << again.output;
+  const InFolder in(dir);
+  SweepOptions options;
+  options.quiet = true;
+  options.threads = 1;
+  auto run = [&](const std::string& output_dir) {
+    return run_sweep(test::resolve_text(test::quickstart_text(), {"train.epochs=1", "output_dir=" + output_dir}),
+                     test::builtin_host(), options);
+  };
+  ASSERT_EQ(run("res").finished, 1u);
+  for (const std::string& spelling :
+       std::vector<std::string>{"./res/", "res/", (dir / "res").string(), (dir / "." / "res").string()}) {
+    const SweepOutcome again = run(spelling);
+    EXPECT_EQ(again.skipped, 1u) << spelling;
+    EXPECT_TRUE(again.failures.empty()) << spelling << ": " << (again.failures.empty() ? "" : again.failures[0].second);
   }
   fs::rename(dir / "res", dir / "moved");
-  const auto moved = cli(run + "moved", dir);
-  EXPECT_EQ(moved.status, 0) << moved.output;
-  EXPECT_TRUE(contains(moved.output, "0 finished, 1 skipped (finished earlier)")) << moved.output;
+  EXPECT_EQ(run("moved").skipped, 1u) << "a moved folder";
   fs::copy(dir / "moved", dir / "copy", fs::copy_options::recursive);
-  EXPECT_TRUE(contains(cli(run + (dir / "copy").string()).output, "1 skipped")) << "a copy run from another folder";
+  EXPECT_EQ(run((dir / "copy").string()).skipped, 1u) << "a copied folder";
+}
+
+TEST(OutputDir, ACheckpointResumesAfterItsFolderWasMoved) {
+  const auto dir = test::temp_dir("output_moved_checkpoint");
+  TrainOptions options;
+  options.quiet = true;
+  options.threads = 1;
+  options.max_epochs_this_call = 1;
+  auto spec = [&](const fs::path& out) {
+    return test::resolve_text(test::quickstart_text(), {"train.epochs=2", "output_dir=" + out.string()})[0];
+  };
+  ASSERT_EQ(train_run(spec(dir / "a"), test::builtin_host(), options), RunStatus::Interrupted);
+  fs::rename(dir / "a", dir / "b");
+  options.max_epochs_this_call = -1;
+  ASSERT_EQ(train_run(spec(dir / "b"), test::builtin_host(), options), RunStatus::Finished);
+  EXPECT_EQ(test::read_json(result_path(spec(dir / "b")))["resumed_from_epoch"], 1);
 }
 
 // --- item 5: an old heartbeat whose pid exists again ---
@@ -392,20 +422,26 @@ TEST(RunningElsewhere, ARunThatDidNothingBecauseEveryRunIsHeldExitsThree) {
   EXPECT_EQ(one.status, 3) << one.output;
   EXPECT_TRUE(contains(one.output, "nothing done: the run is running elsewhere")) << one.output;
 
+  // --jobs: each child finds its run held and says so with its exit status; the parent counts them.
   std::ofstream(dir / "sweep.toml") << test::quickstart_text() << "\n[sweep]\n\"train.seed\" = [0, 1]\n";
   hold(dir / "sw" / "seed-0");
   hold(dir / "sw" / "seed-1");
-  for (const char* jobs : {"1", "2"}) {
-    const auto both = cli(std::string("run sweep.toml --set train.epochs=1 --set output_dir=sw --jobs ") + jobs, dir);
-    EXPECT_EQ(both.status, 3) << jobs << both.output;
-    EXPECT_TRUE(contains(both.output, "nothing done: all 2 runs are running elsewhere")) << both.output;
-  }
-  // One run left to do: it is done, and the exit status says success.
-  fs::remove(scale::heartbeat_path(dir / "sw" / "seed-1"));
-  const auto some = cli("run sweep.toml --quiet --threads 1 --set train.epochs=1 --set output_dir=sw", dir);
-  EXPECT_EQ(some.status, 0) << some.output;
-  EXPECT_TRUE(contains(some.output, "1 finished, 0 skipped (finished earlier), 0 interrupted, 0 failed, 1 running elsewhere"))
-      << some.output;
+  const auto both = cli("run sweep.toml --set output_dir=sw --jobs 2", dir);
+  EXPECT_EQ(both.status, 3) << both.output;
+  EXPECT_TRUE(contains(both.output, "nothing done: all 2 runs are running elsewhere")) << both.output;
+}
+
+TEST(RunningElsewhere, SomeRunsDoneAndSomeHeldIsSuccess) {
+  const auto dir = test::temp_dir("elsewhere_some");
+  auto specs = test::resolve_text(test::quickstart_text() + "\n[sweep]\n\"train.seed\" = [0, 1]\n",
+                                  {"train.epochs=1", "output_dir=" + dir.string()});
+  hold(specs[1].run_dir());
+  SweepOptions options;
+  options.quiet = true;
+  options.threads = 1;
+  const SweepOutcome outcome = run_sweep(specs, test::builtin_host(), options);
+  EXPECT_EQ(outcome.finished, 1u);
+  EXPECT_EQ(outcome.busy, 1u);
 }
 
 // --- item 11: a corrupt result is named and kept; --max-epochs 0 is refused ---
@@ -456,24 +492,41 @@ TEST(PathKinds, AFolderWhereAFileIsExpectedAndTheReverseAreNamed) {
   const auto dir = test::temp_dir("path_kinds");
   fs::create_directories(dir / "folder.toml");
   write(dir / "file", "x\n");
-  write(dir / "exp.toml", test::quickstart_text());
   write(dir / "base_is_folder.toml", "base = \"folder.toml\"\n");
-  const std::vector<std::pair<std::string, std::string>> cases{
-      {"run folder.toml", "pulab: error: folder.toml: is a folder, not an experiment file"},
-      {"plan base_is_folder.toml", "base_is_folder.toml:1:8: base file 'folder.toml' is a folder, not a file"},
-      {"plugins --plugin-dir file", "pulab: error: file: is a file, not a folder (--plugin-dir takes the folder"},
-      {"plan exp.toml --set output_dir=file", "pulab: error: --set output_dir=file: output_dir = \"file\" is a file, not a folder"},
-      {"report file", "pulab: error: no finished run below file (0 failed, 1 unreadable result file; file: "},
-      {"report . --out file", "pulab: error: --out file: is a file, not a folder"},
-      {"report . --paper folder.toml", "pulab: error: --paper folder.toml: is a folder, not a file"},
-      {"slurm exp.toml --script folder.toml", "pulab: error: --script folder.toml: is a folder, not a file"},
-      {"slurm exp.toml --log-dir file", "pulab: error: --log-dir file: is a file, not a folder"},
+  const std::string folder = (dir / "folder.toml").string(), file = (dir / "file").string();
+  const std::vector<std::pair<std::string, std::function<void()>>> cases{
+      {folder + ": is a folder, not an experiment file", [&] { load_experiment_file(folder); }},
+      {"base_is_folder.toml:1:8: base file '" + folder + "' is a folder, not a file",
+       [&] { load_experiment_file(dir / "base_is_folder.toml"); }},
+      {file + ": is a file, not a folder (--plugin-dir takes the folder that holds plugin libraries)",
+       [&] { PluginHost::search_path({file}); }},
+      {"--set output_dir=" + file + ": output_dir = \"" + file + "\" is a file, not a folder",
+       [&] { test::resolve_text(kMinimal, {"output_dir=" + file}); }},
+      {"--out " + file + ": is a file, not a folder", [&] {
+         report::ReportOptions o;
+         o.dirs = {dir};
+         o.out = file;
+         report::make_report(o);
+       }},
+      {"--paper " + folder + ": is a folder, not a file", [&] {
+         report::ReportOptions o;
+         o.dirs = {dir};
+         o.paper = folder;
+         report::make_report(o);
+       }},
   };
-  for (const auto& [args, expected] : cases) {
+  for (const auto& [expected, call] : cases) {
+    const auto msg = error_message(call);
+    EXPECT_TRUE(contains(msg, expected)) << expected << "\n" << msg;
+  }
+  // Through the command line: one line, non-zero status.
+  for (const auto& [args, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"run folder.toml", "pulab: error: folder.toml: is a folder, not an experiment file\n"},
+           {"slurm base_is_folder.toml --script folder.toml", "pulab: error: --script folder.toml: is a folder, not a file\n"},
+       }) {
     const auto c = cli(args, dir);
-    EXPECT_NE(c.status, 0) << args << "\n" << c.output;
-    EXPECT_TRUE(contains(c.output, expected)) << args << "\n" << c.output;
-    EXPECT_EQ(std::count(c.output.begin(), c.output.end(), '\n'), 1) << "one line: " << args << "\n" << c.output;
+    EXPECT_NE(c.status, 0) << args;
+    EXPECT_EQ(c.output, expected) << args;
   }
 }
 
