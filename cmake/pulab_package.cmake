@@ -39,3 +39,15 @@ install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/pulabConfigVersion.cmake
   ${PROJECT_SOURCE_DIR}/cmake/pulab_add_plugin.cmake
   DESTINATION ${PULAB_INSTALL_CMAKE_DIR})
+
+# The shipped experiment files that out-of-tree experiments build on (data-set bases and method
+# compositions), named in TOML as "pulab:base/mnist.toml" / "pulab:methods/gradpu.toml"
+# (docs/experiment-format.md). The build tree mirrors the installed layout with links to the
+# sources, as it does for lib/pulab/plugins, so those names work before installing too.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/experiments/base ${PROJECT_SOURCE_DIR}/experiments/methods
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/pulab/experiments FILES_MATCHING PATTERN "*.toml")
+file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/share/pulab/experiments)
+foreach(folder base methods)
+  file(CREATE_LINK ${PROJECT_SOURCE_DIR}/experiments/${folder} ${CMAKE_BINARY_DIR}/share/pulab/experiments/${folder}
+    SYMBOLIC)
+endforeach()

@@ -35,7 +35,7 @@ TEST(Engine, QuickstartTrainsWellAboveChance) {
   EXPECT_EQ(result["split"]["n_labeled"], 500);
   EXPECT_EQ(result["split"]["n_validation"], 300);
   EXPECT_EQ(result["config"]["train"]["epochs"], 10);
-  EXPECT_TRUE(result["versions"]["plugins"].contains("naive"));
+  EXPECT_TRUE(result["versions"]["plugins_used"].contains("naive"));
 }
 
 TEST(Engine, TheOperativeConfigurationWrittenNextToTheResultReproducesTheRun) {
@@ -229,7 +229,7 @@ TEST(Cli, ErrorsAreOneClearLineWithANonZeroExit) {
   EXPECT_NE(missing.output.find("/no/such/file.toml: cannot open experiment file"), std::string::npos) << missing.output;
   const auto version = run_cli("--version");
   EXPECT_EQ(version.status, 0);
-  EXPECT_NE(version.output.find("pulab 0.1.0"), std::string::npos);
+  EXPECT_NE(version.output.find("pulab 0.2.0"), std::string::npos);
 }
 
 TEST(Cli, JobsRunsASweepInParallelProcessesWithTheSameResults) {

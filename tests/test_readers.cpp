@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -468,15 +467,11 @@ void check_real_checksums(const std::string& set) {
   GTEST_SKIP() << (data_root() / set) << " not found: run `bash datasets/fetch.sh " << set        \
                << "` (and set PULAB_DATA to its --dir)"
 
-TEST(RealMnist, CountsHistogramAndSpeed) {
+// No timing here: a unit test on a shared machine cannot assert a speed (bench/ measures loading).
+TEST(RealMnist, CountsAndHistogram) {
   SKIP_WITHOUT("mnist");
   const auto dir = data_root() / "mnist";
-  const auto t0 = std::chrono::steady_clock::now();
   auto x = pulab::read_idx_images(dir / "train-images-idx3-ubyte");
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("MNIST train images (60000x1x28x28) loaded in %.3f s\n", seconds);
-  RecordProperty("mnist_train_images_load_seconds", std::to_string(seconds));
-  EXPECT_LT(seconds, 2.0);
   auto y = pulab::read_idx_labels(dir / "train-labels-idx1-ubyte", 10);
   ASSERT_EQ(x.sizes(), (std::vector<std::int64_t>{60000, 1, 28, 28}));
   ASSERT_EQ(y.size(0), 60000);

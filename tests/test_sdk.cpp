@@ -88,6 +88,17 @@ TEST(SdkTutorial, AnOutOfTreePluginBuiltAgainstTheInstalledPulabRunsInAnExperime
   ASSERT_TRUE(fs::exists(prefix / "include" / "pulab" / "plugin.hpp"));
   EXPECT_FALSE(fs::exists(prefix / "include" / "pulab" / "engine")) << "private headers are not installed";
   ASSERT_TRUE(fs::exists(prefix / "lib" / "pulab" / "plugins" / "libpulab_nnpu.so"));
+  // The shipped data-set bases and method compositions, which an experiment outside the tree
+  // names as "pulab:base/..." and "pulab:methods/...".
+  ASSERT_TRUE(fs::exists(prefix / "share" / "pulab" / "experiments" / "base" / "synthetic.toml"));
+  ASSERT_TRUE(fs::exists(prefix / "share" / "pulab" / "experiments" / "methods" / "gradpu.toml"));
+  write_text(prefix.parent_path() / "shipped.toml",
+             "name = \"shipped\"\nbase = \"pulab:base/synthetic.toml\"\n[sweep]\n"
+             "compose = [\"pulab:methods/naive.toml\", \"pulab:methods/gradpu.toml\"]\n");
+  const auto planned = sh("cd " + quote(prefix.parent_path()) + " && " + quote(pulab) + " plan shipped.toml");
+  ASSERT_OK(planned, "pulab plan of an experiment naming pulab:base/ and pulab:methods/ files");
+  EXPECT_NE(planned.output.find("experiment 'shipped': 2 runs"), std::string::npos) << planned.output;
+  EXPECT_NE(planned.output.find("gradpu"), std::string::npos) << planned.output;
 
   // 2. Start from a skeleton, outside the tree.
   const fs::path work = prefix.parent_path();
@@ -137,7 +148,7 @@ TEST(SdkTutorial, AnOutOfTreePluginBuiltAgainstTheInstalledPulabRunsInAnExperime
   EXPECT_EQ(result["config"]["weighting"]["name"], "focal_weighting");
   EXPECT_EQ(result["config"]["weighting"]["gamma"], 2.0);
   EXPECT_EQ(result["config"]["risk"]["name"], "nnpu");
-  EXPECT_TRUE(result["versions"]["plugins"].contains("focal_weighting")) << result["versions"].dump();
+  EXPECT_TRUE(result["versions"]["plugins_used"].contains("focal_weighting")) << result["versions"].dump();
   EXPECT_GT(result["last"]["test"]["accuracy"].get<double>(), 0.6) << "one epoch on well-separated data";
 
   // 6. Installed into pulab's prefix, it loads without --plugin-dir, like a built-in one.
@@ -250,7 +261,7 @@ TEST(SdkScaffold, EverySkeletonBuildsAgainstTheInstalledPulabAndRuns) {
     ASSERT_OK(ran, "pulab run " + name + ".toml");
     const json result = read_json(results / "run" / "result.json");
     EXPECT_EQ(result["status"], "finished") << name;
-    EXPECT_TRUE(result["versions"]["plugins"].contains(name)) << result["versions"].dump();
+    EXPECT_TRUE(result["versions"]["plugins_used"].contains(name)) << result["versions"].dump();
   }
   if (!::testing::Test::HasFailure()) fs::remove_all(work);
 }

@@ -38,7 +38,7 @@ std::vector<RunSpec> resolve_text(const std::string& toml, const std::vector<std
   ConfigNode root = load_experiment_text(toml, "<test>", base_dir);
   for (const auto& o : overrides) apply_override(root, o);
   std::vector<RunSpec> specs;
-  for (const auto& run : expand_sweep(root)) specs.push_back(resolve_run(run, builtin_host().registries()));
+  for (const auto& run : expand_sweep(root, overrides)) specs.push_back(resolve_run(run, builtin_host().registries()));
   return specs;
 }
 

@@ -91,11 +91,13 @@ class VpuMixup final : public pulab::Regularizer {
     if (lam_ == 0 || n_u == 0 || n_p == 0) return {};
     const auto device = batch.x_u.device();
     const auto long_options = torch::TensorOptions().dtype(torch::kLong);
-    // VPU's code: a permutation of the batch's positives (its P and U batches have one size) and
-    // one lambda; otherwise a partner drawn for each unlabeled sample, each with its own lambda.
+    // VPU's code: one lambda and a permutation of the batch's positives as partners (its P and U
+    // batches have one size); otherwise a lambda and a partner drawn for each unlabeled sample.
+    // Lambda is drawn before the partners: the order in which the generator is used, kept from
+    // the first version so that its results stay bit-identical.
+    const auto lambda_d = batch_lambda_ ? sample_beta(mix_alpha_, 1).expand({n_u}) : sample_beta(mix_alpha_, n_u);
     const auto partner = (batch_lambda_ && n_p == n_u ? torch::randperm(n_p, long_options)
                                                       : torch::randint(n_p, {n_u}, long_options)).to(device);
-    const auto lambda_d = batch_lambda_ ? sample_beta(mix_alpha_, 1).expand({n_u}) : sample_beta(mix_alpha_, n_u);
     const auto lambda = lambda_d.to(batch.x_u.options());
     std::vector<std::int64_t> shape(batch.x_u.dim(), 1);
     shape[0] = n_u;

@@ -13,6 +13,7 @@
 #include "cli/scaffold.hpp"
 #include "engine/results.hpp"
 #include "engine/sweep_runner.hpp"
+#include "path_kind.hpp"
 #include "plugin/plugin_host.hpp"
 #include "report/report.hpp"
 #include "scale/heartbeat.hpp"
@@ -31,29 +32,18 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using namespace pulab;
 
-constexpr const char* kUsage = R"(pulab — a plugin framework for Positive-Unlabeled learning
+// The help: one entry per command (its usage lines and its options), so that `pulab CMD --help`
+// prints that command's part and `pulab --help` all of them.
+struct CommandHelp {
+  const char* name;
+  const char* usage;
+  const char* options;  // "" when it has none
+};
 
-usage:
-  pulab run [FILE] [--set key=value]... [--jobs N] [--threads N] [--only RUN_ID | --shard K/N]
-  pulab plan FILE [--set key=value]... [--shard K/N]
-                                              expand, validate and list the runs (# = plan index)
-  pulab status DIR|FILE [--json] [--summary]  which runs are finished, running, failed, interrupted, missing
-  pulab slurm FILE [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--max-parallel X]
-              [--shards N] [--submit] ...     an sbatch script running the sweep as a job array
-  pulab plugins                               loaded plugins and their components
-  pulab describe NAME                         a component's (or train/split's) parameters
-  pulab new plugin --kind KIND NAME [--out DIR]
-                                              a plugin skeleton (KIND: risk, regularizer, weighting,
-                                              labeling) that builds against the installed pulab
-  pulab report DIR... [--out OUTDIR] [--rows KEY] [--cols KEY] [--paper FILE] [--select-by val|last]
-               [--plot accuracy|error|alpha|np]... [--title T]
-                                              tables and plots from result folders
-  pulab --help | --version
-
-common options:
-  --plugin-dir DIR     also load plugins from DIR (repeatable; PULAB_PLUGIN_PATH works too)
-
-run options:
+const CommandHelp kCommands[] = {
+    {"run", R"(  pulab run [FILE] [--set key=value]... [--jobs N] [--threads N] [--only RUN_ID | --shard K/N]
+)",
+     R"(run options:
   FILE                 an experiment file (default: the embedded quickstart experiment)
   --set key=value      override any key, e.g. --set train.epochs=5 (repeatable)
   --jobs N             runs of a sweep at once, threads split between them (default 1)
@@ -64,15 +54,30 @@ run options:
                        never write the same file, so they may run at once on different machines
   --expect-plan HASH   refuse to run unless the sweep still expands to the runs HASH was made of
                        (pulab slurm puts it in its scripts)
-  --max-epochs N       stop each run after N more epochs (it resumes next time)
-  --quiet              no progress lines
-
-status options (a result folder with plan.json, a folder of such folders, or an experiment FILE):
+  --max-epochs N       stop each run after N more epochs, N >= 1 (it resumes next time)
+  --quiet              no progress lines (the closing summary stays)
+                       exit status: 0 done, 1 a run failed, 2 a usage or configuration error,
+                       3 nothing done because every run is running elsewhere (another process's heartbeat)
+)"},
+    {"plan", R"(  pulab plan FILE [--set key=value]... [--shard K/N]
+                                              expand, validate and list the runs (# = plan index)
+)",
+     R"(plan options:
+  --set key=value      as for run
+  --shard K/N          mark the runs of shard K of N
+)"},
+    {"status", R"(  pulab status DIR|FILE [--json] [--summary]  which runs are finished, running, failed, interrupted,
+                                              missing, corrupt
+)",
+     R"(status options (a result folder with plan.json, a folder of such folders, or an experiment FILE):
   --json               the same as JSON
   --summary            also rebuild each folder's summary.csv (merges the results of all shards)
                        exit status: 0 when every run finished, 3 when some did not
-
-slurm options (docs/scaling.md):
+)"},
+    {"slurm", R"(  pulab slurm FILE [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--max-parallel X]
+              [--shards N] [--submit] ...     an sbatch script running the sweep as a job array
+)",
+     R"(slurm options (docs/scaling.md):
   --partition P, --time T, --mem M, --account A, --qos Q   the #SBATCH options of the same names
   --cpus-per-task C    CPUs (and pulab threads) per array task (default 1)
   --max-parallel X     at most X array tasks at once (--array=...%X)
@@ -84,8 +89,27 @@ slurm options (docs/scaling.md):
   --pulab PATH         the pulab executable on the nodes (default: this one)
   --job-name NAME      (default pulab-NAME)
   --submit             also submit it: only the tasks whose runs are not finished (nor running)
-
-report options:
+)"},
+    {"plugins", R"(  pulab plugins                               loaded plugins and their components
+)",
+     ""},
+    {"describe", R"(  pulab describe NAME                         a component's (or train/split's) parameters
+)",
+     ""},
+    {"new", R"(  pulab new plugin --kind KIND NAME [--out DIR]
+                                              a plugin skeleton (KIND: risk, regularizer, weighting,
+                                              labeling) that builds against the installed pulab
+)",
+     R"(new plugin options:
+  --kind KIND          risk, regularizer, weighting or labeling: the interface the plugin implements
+  NAME                 the plugin's (and its component's) name: a C++ identifier, e.g. my_risk
+  --out DIR            the folder the skeleton is written to (default: ./NAME)
+)"},
+    {"report", R"(  pulab report DIR... [--out OUTDIR] [--rows KEY] [--cols KEY] [--paper FILE] [--select-by val|last]
+               [--plot alpha|np|all]... [--title T]
+                                              tables and plots from result folders
+)",
+     R"(report options:
   DIR...               folders searched recursively for result.json (failed runs are listed, not used)
   --out OUTDIR         where report.md and plots/ go (default: the first DIR/report)
   --rows KEY           row labels: compose, experiment, a sweep key or a config path such as
@@ -96,11 +120,38 @@ report options:
   --select-by val|last pick each cell's hyper-parameters by the validation accuracy of the best-validation
                        epoch (val, default) or of the last epoch; never by test accuracy
   --plot KIND          add a plot: alpha (accuracy per epoch per gradient-penalty alpha), np (accuracy
-                       vs n_labeled); accuracy and error (per-class error) per epoch are always drawn
+                       vs n_labeled), or all; accuracy and error (per-class error) per epoch are always drawn
   --no-plots           tables only
   --title T            the report's title
   --digits N           decimals of the percentages (default 1)
+)"},
+};
+
+constexpr const char* kCommonOptions = R"(common options:
+  --plugin-dir DIR     also load plugins from DIR (repeatable; PULAB_PLUGIN_PATH works too)
 )";
+
+// `pulab --help`: every command.
+std::string global_help() {
+  std::string out = "pulab — a plugin framework for Positive-Unlabeled learning\n\nusage:\n";
+  for (const auto& c : kCommands) out += c.usage;
+  out += "  pulab --help | --version\n  pulab COMMAND --help                        one command's usage and options\n\n";
+  out += kCommonOptions;
+  for (const auto& c : kCommands)
+    if (*c.options) out += std::string("\n") + c.options;
+  return out;
+}
+
+// `pulab CMD --help`: that command only; "" for an unknown command.
+std::string command_help(const std::string& name) {
+  for (const auto& c : kCommands) {
+    if (name != c.name) continue;
+    std::string out = std::string("usage:\n") + c.usage + "\n" + kCommonOptions;
+    if (*c.options) out += std::string("\n") + c.options;
+    return out;
+  }
+  return "";
+}
 
 struct CommonArgs {
   std::vector<std::string> plugin_dirs;
@@ -119,27 +170,27 @@ ConfigNode load_experiment(const std::string& file, const std::vector<std::strin
   return root;
 }
 
-std::vector<RunSpec> resolve_all(const ConfigNode& root, const PluginHost& host, const std::string& only) {
-  std::vector<RunSpec> specs;
+// A command's sweep, expanded once: every run id in plan order (the `#` of pulab plan, what
+// --shard counts and --expect-plan hashes) and the runs resolved (all of them, or the --only one).
+struct ExpandedSweep {
   std::vector<std::string> ids;
-  for (const auto& run : expand_sweep(root)) {
-    ids.push_back(run.run_id);
+  std::vector<RunSpec> specs;
+};
+
+ExpandedSweep expand(const ConfigNode& root, const std::vector<std::string>& overrides, const PluginHost& host,
+                     const std::string& only = "") {
+  ExpandedSweep sweep;
+  for (const auto& run : expand_sweep(root, overrides)) {
+    sweep.ids.push_back(run.run_id);
     if (!only.empty() && run.run_id != only) continue;
-    specs.push_back(resolve_run(run, host.registries()));
+    sweep.specs.push_back(resolve_run(run, host.registries()));
   }
-  if (!only.empty() && specs.empty()) {
+  if (!only.empty() && sweep.specs.empty()) {
     std::string known;
-    for (const auto& id : ids) known += (known.empty() ? "" : ", ") + id;
+    for (const auto& id : sweep.ids) known += (known.empty() ? "" : ", ") + id;
     throw Error("--only " + only + ": no such run (runs: " + known + ")");
   }
-  return specs;
-}
-
-// The run ids of a sweep in plan order: the `#` of pulab plan, what --shard counts.
-std::vector<std::string> plan_ids(const ConfigNode& root) {
-  std::vector<std::string> ids;
-  for (const auto& run : expand_sweep(root)) ids.push_back(run.run_id);
-  return ids;
+  return sweep;
 }
 
 scale::Plan make_plan(const std::string& file, const CommonArgs& common, const std::string& experiment,
@@ -179,6 +230,10 @@ int cmd_run(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
   if (jobs < 1) throw Error("--jobs must be at least 1");
+  // 0 would load the data and stop before the first epoch, reporting every run "interrupted".
+  if (vm.count("max-epochs") && max_epochs < 1) {
+    throw Error("--max-epochs must be at least 1 (to list the runs without training, use pulab plan FILE)");
+  }
   if (threads < 0) throw Error("--threads must be at least 0");
   if (!vm.count("threads")) threads = slurm_threads();
   if (!only.empty() && !shard_text.empty()) throw Error("give --only or --shard, not both");
@@ -188,13 +243,14 @@ int cmd_run(const std::vector<std::string>& args) {
   PluginHost host;
   load_plugins(host, common.plugin_dirs);
   const ConfigNode root = load_experiment(file, common.overrides);
-  const auto ids = plan_ids(root);
+  ExpandedSweep sweep = expand(root, common.overrides, host, only);
+  const auto& ids = sweep.ids;
   if (!expect_plan.empty() && scale::plan_hash(ids) != expect_plan) {
     throw Error(fmt::format("--expect-plan {}: the sweep now expands to other runs ({} run{}, plan {}): the experiment "
                             "file or its --set changed after the job script was written; write it again with pulab slurm",
                             expect_plan, ids.size(), ids.size() == 1 ? "" : "s", scale::plan_hash(ids)));
   }
-  auto specs = resolve_all(root, host, only);
+  auto& specs = sweep.specs;
   if (sharded) {
     std::vector<RunSpec> selected;
     for (std::size_t i = 0; i < specs.size(); ++i)
@@ -234,20 +290,28 @@ int cmd_run(const std::vector<std::string>& args) {
   for (const auto& d : common.plugin_dirs) options.child_args.insert(options.child_args.end(), {"--plugin-dir", d});
   const SweepOutcome outcome = run_sweep(specs, host, options);
 
-  // A --jobs child leaves the sweep's closing lines to its parent.
+  // A --jobs child leaves the sweep's closing lines to its parent; --quiet hides the progress, not
+  // the closing summary and where the results are.
   const bool child = options.position_total > 0;
-  if ((!quiet && !child) || !outcome.failures.empty()) {
+  const bool all_elsewhere = outcome.busy > 0 && outcome.busy == specs.size();
+  if (all_elsewhere && !child) {
+    fmt::print("\nnothing done: {} running elsewhere (left alone; pulab status {} shows where)\n",
+               specs.size() == 1 ? "the run is" : fmt::format("all {} runs are", specs.size()),
+               specs.front().output_dir.string());
+  } else if (!child || !outcome.failures.empty()) {
     fmt::print("\n{} finished, {} skipped (finished earlier), {} interrupted, {} failed{}\n", outcome.finished,
                outcome.skipped, outcome.interrupted, outcome.failures.size(),
                outcome.busy ? fmt::format(", {} running elsewhere (left alone)", outcome.busy) : "");
   }
-  if (specs.size() == 1 && outcome.failures.empty() && run_finished(specs.front()) && !quiet && !child) {
+  if (specs.size() == 1 && outcome.failures.empty() && run_finished(specs.front()) && !child) {
     fmt::print("result: {}\n", result_path(specs.front()).string());
-  } else if (!quiet && options.write_summary) {
+  } else if (options.write_summary && !all_elsewhere) {
     fmt::print("summary: {}\n", (specs.front().output_dir / "summary.csv").string());
   }
   for (const auto& [id, message] : outcome.failures) fmt::print(stderr, "FAILED {}: {}\n", id, message);
-  return outcome.failures.empty() ? 0 : 1;
+  if (!outcome.failures.empty()) return 1;
+  // Scripts can tell "did nothing, another process has these runs" from "done".
+  return all_elsewhere ? kExitAllRunningElsewhere : 0;
 }
 
 std::string component_list(const RunSpec& s) {
@@ -271,7 +335,7 @@ int cmd_plan(const std::vector<std::string>& args) {
   PluginHost host;
   load_plugins(host, common.plugin_dirs);
   const scale::Shard shard = shard_text.empty() ? scale::Shard{} : scale::parse_shard(shard_text);
-  const auto specs = resolve_all(load_experiment(file, common.overrides), host, "");
+  const auto specs = expand(load_experiment(file, common.overrides), common.overrides, host).specs;
   fmt::print("experiment '{}': {} run{} -> {}{}\n", specs.front().experiment, specs.size(), specs.size() == 1 ? "" : "s",
              specs.front().output_dir.string(),
              shard_text.empty() ? "" : fmt::format(" (shard {}: {} of them)", shard_text,
@@ -397,8 +461,8 @@ int cmd_status(const std::vector<std::string>& args) {
     PluginHost host;
     load_plugins(host, common.plugin_dirs);
     const ConfigNode root = load_experiment(target, common.overrides);
-    const auto specs = resolve_all(root, host, "");
-    reports.push_back(scale::sweep_status(specs.front().output_dir, specs.front().experiment, plan_ids(root)));
+    const auto sweep = expand(root, common.overrides, host);
+    reports.push_back(scale::sweep_status(sweep.specs.front().output_dir, sweep.specs.front().experiment, sweep.ids));
   }
   if (summary) {
     for (const auto& r : reports) write_summary(r.output_dir);
@@ -432,12 +496,19 @@ int cmd_slurm(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
   if (file.empty()) throw Error("slurm: give the experiment file, e.g. pulab slurm experiments/quickstart.toml --time 1:00:00");
+  if (const std::string problem = path_kind_problem(script, PathKind::File, false); !script.empty() && !problem.empty()) {
+    throw Error("--script " + script + ": " + problem);
+  }
+  if (const std::string problem = path_kind_problem(log_dir, PathKind::Folder, false); !log_dir.empty() && !problem.empty()) {
+    throw Error("--log-dir " + log_dir + ": " + problem);
+  }
 
   PluginHost host;
   load_plugins(host, common.plugin_dirs);
   const ConfigNode root = load_experiment(file, common.overrides);
-  const auto specs = resolve_all(root, host, "");
-  const auto ids = plan_ids(root);
+  const auto sweep = expand(root, common.overrides, host);
+  const auto& specs = sweep.specs;
+  const auto& ids = sweep.ids;
   const fs::path output_dir = fs::absolute(specs.front().output_dir).lexically_normal();
 
   o.pulab = pulab_path.empty() ? fs::canonical("/proc/self/exe") : fs::absolute(pulab_path);
@@ -548,7 +619,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-      std::cout << kUsage;
+      // `pulab help CMD` is `pulab CMD --help`.
+      const std::string one = args.size() > 1 && args[0] == "help" ? command_help(args[1]) : "";
+      std::cout << (one.empty() ? global_help() : one);
       return args.empty() ? 2 : 0;
     }
     if (args[0] == "--version") {
@@ -559,7 +632,8 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     for (const auto& a : args) {
       if (a == "--help" || a == "-h") {
-        std::cout << kUsage;
+        const std::string one = command_help(command);
+        std::cout << (one.empty() ? global_help() : one);
         return 0;
       }
     }

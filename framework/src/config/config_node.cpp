@@ -4,8 +4,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <boost/dll/runtime_symbol_info.hpp>
 #include <toml++/toml.h>
 
+#include "path_kind.hpp"
 #include "pulab/error.hpp"
 #include "pulab/params.hpp"
 
@@ -109,8 +111,10 @@ ConfigNode load_with_bases(ConfigNode own, const fs::path& base_dir, std::vector
     }
     for (const auto& name : names) {
       if (!name.is_string()) throw ConfigError(name.loc.str() + ": 'base' entries must be strings");
-      fs::path path = base_dir / name.as_string();
-      if (!fs::exists(path)) throw ConfigError(name.loc.str() + ": base file '" + path.string() + "' does not exist");
+      fs::path path = resolve_experiment_path(base_dir, name.as_string(), name.loc);
+      if (const std::string problem = path_kind_problem(path, PathKind::File); !problem.empty()) {
+        throw ConfigError(name.loc.str() + ": base file '" + path.string() + "' " + problem);
+      }
       fs::path canonical = fs::weakly_canonical(path);
       if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
         throw ConfigError(name.loc.str() + ": base file '" + path.string() + "' includes itself");
@@ -130,6 +134,8 @@ ConfigNode load_with_bases(ConfigNode own, const fs::path& base_dir, std::vector
 }
 
 std::string read_file(const fs::path& file) {
+  // A folder opens as a stream on Linux and reads as an empty document: say what it is.
+  if (fs::is_directory(file)) throw ConfigError(file.string() + ": is a folder, not an experiment file");
   std::ifstream in(file);
   if (!in) throw ConfigError(file.string() + ": cannot open experiment file");
   std::stringstream ss;
@@ -138,6 +144,29 @@ std::string read_file(const fs::path& file) {
 }
 
 }  // namespace
+
+fs::path shared_experiments_dir() {
+  // Found from the library itself, so pulab, the tests and any other host of libpulab agree:
+  // <libdir>/../share/... (lib/) or <libdir>/../../share/... (lib/x86_64-linux-gnu/).
+  const fs::path lib_dir = fs::path(boost::dll::this_line_location().string()).parent_path();
+  for (const fs::path& candidate : {lib_dir / ".." / "share" / "pulab" / "experiments",
+                                    lib_dir / ".." / ".." / "share" / "pulab" / "experiments"}) {
+    std::error_code ec;
+    if (fs::is_directory(candidate, ec)) return fs::canonical(candidate, ec);
+  }
+  return {};
+}
+
+fs::path resolve_experiment_path(const fs::path& dir, const std::string& name, const Location& loc) {
+  static const std::string prefix = "pulab:";
+  if (name.rfind(prefix, 0) != 0) return dir / name;
+  const fs::path shared = shared_experiments_dir();
+  if (shared.empty()) {
+    throw ConfigError(loc.str() + ": '" + name + "' names pulab's shipped experiments, but this pulab has none installed "
+                      "(share/pulab/experiments next to its library)");
+  }
+  return shared / name.substr(prefix.size());
+}
 
 ConfigNode parse_toml(const std::string& text, const std::string& source_name) {
   try {

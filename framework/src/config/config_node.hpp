@@ -51,6 +51,17 @@ class ConfigNode {
   std::string to_toml_value() const;
 };
 
+// The folder of the experiment files shipped with pulab (experiments/base, experiments/methods):
+// <prefix>/share/pulab/experiments next to the installed library, or the build tree's mirror of
+// it. Empty when there is none.
+std::filesystem::path shared_experiments_dir();
+
+// A file named by `base` or `compose`: relative to `dir` (the folder of the file that names it),
+// or, written "pulab:base/mnist.toml", in shared_experiments_dir(). Throws ConfigError (at `loc`)
+// when a "pulab:" name has no installed experiments to point to.
+std::filesystem::path resolve_experiment_path(const std::filesystem::path& dir, const std::string& name,
+                                              const Location& loc);
+
 // Parses TOML text; errors carry `source_name:line:column`.
 ConfigNode parse_toml(const std::string& text, const std::string& source_name);
 

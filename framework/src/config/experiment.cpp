@@ -1,11 +1,14 @@
 #include "config/experiment.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "path_kind.hpp"
 #include "pulab/error.hpp"
 
 namespace pulab {
@@ -55,12 +58,14 @@ const Schema& report_schema() {
 
 const Schema& split_schema() {
   static const Schema schema{
-      param::integers("positive_classes", {}, "classes that form the positive class (empty = the data set's default)"),
+      param::integers("positive_classes", {}, "classes that form the positive class (empty = the data set's default)")
+          .at_least(0),
       param::integer("n_labeled", 1000, "number of labeled positives n_p").at_least(1),
       param::integer("n_validation", 500, "validation instances taken from the training set").at_least(0),
       param::text("scenario", "single", "single: U excludes the labeled positives; case_control: U is the whole pool")
           .one_of({"single", "case_control"}),
-      param::real("prior", -1.0, "class prior pi given to the methods; negative = the true prior of U").range(-1, 1),
+      param::real("prior", -1.0, "class prior pi given to the methods, in (0, 1); negative = the true prior of U")
+          .range(-1, 1),
   };
   return schema;
 }
@@ -301,78 +306,194 @@ Params check_against_schema(const ConfigNode& table, const Schema& schema, const
   return params;
 }
 
-std::vector<RunConfig> expand_sweep(const ConfigNode& experiment) {
+namespace {
+
+// One key axis of a sweep (the compose axis is kept apart: it comes first and decides which
+// scoped axes apply). A scoped axis ("nnpu:risk.beta") applies only to the runs of the composed
+// file with that stem, so a key that only one composition's component has can be swept.
+struct Axis {
+  std::string key;    // the dotted key the axis sets
+  std::string scope;  // "" = every run; else the stem of the composed file it applies to
+  std::string label;  // the run-id prefix of its values
+  std::vector<ConfigNode> values;
+};
+
+bool is_plain_folder_name(const std::string& id) {
+  if (id.empty() || id == "." || id == "..") return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+  });
+}
+
+// The number of runs of `axes`, or `limit + 1` as soon as it is known to exceed `limit` (so a huge
+// product is refused before anything is allocated, and nothing overflows).
+std::uint64_t capped_product(const std::vector<const Axis*>& axes, std::uint64_t limit) {
+  std::uint64_t n = 1;
+  for (const Axis* a : axes) {
+    n *= a->values.size();
+    if (n > limit) return limit + 1;
+  }
+  return n;
+}
+
+// The exact size of a product for messages; a double, since it may not fit 64 bits.
+double product_size(const std::vector<const Axis*>& axes) {
+  double n = 1;
+  for (const Axis* a : axes) n *= double(a->values.size());
+  return n;
+}
+
+}  // namespace
+
+std::vector<RunConfig> expand_sweep(const ConfigNode& experiment, const std::vector<std::string>& overrides) {
   ConfigNode base = experiment;
-  std::vector<std::pair<std::string, std::vector<ConfigNode>>> axes;  // key, values
+  std::vector<ConfigNode> compose;  // the composed files: empty = no compose axis
+  std::vector<Axis> axes;           // the key axes, in name order
+  Location sweep_loc = experiment.loc;
   if (ConfigNode* sweep = base.find("sweep")) {
     if (!sweep->is_table()) throw ConfigError(sweep->loc.str() + ": [sweep] must be a table");
-    auto add_axis = [&](const std::string& key, const ConfigNode& values) {
+    sweep_loc = sweep->loc;
+    if (const ConfigNode* files = sweep->find("compose")) {
+      // `compose = []` removes a compose axis that a base file set.
+      if (!files->is_array()) {
+        throw ConfigError(files->loc.str() + ": sweep.compose must be an array of file names ([] for none)");
+      }
+      for (const auto& v : files->as_array()) {
+        if (!v.is_string()) throw ConfigError(v.loc.str() + ": sweep.compose entries must be file names");
+      }
+      compose = files->as_array();
+    }
+    std::vector<std::string> stems;
+    for (const auto& v : compose) stems.push_back(fs::path(v.as_string()).stem().string());
+    for (const auto& [name, values] : sweep->as_table()) {
+      if (name == "compose") continue;
+      Axis axis;
+      axis.key = name;
+      if (const auto colon = name.find(':'); colon != std::string::npos) {
+        axis.scope = name.substr(0, colon);
+        axis.key = name.substr(colon + 1);
+        if (compose.empty()) {
+          throw ConfigError(values.loc.str() + ": sweep key '" + name + "' applies to the composed file '" +
+                            axis.scope + "', but the sweep has no compose axis");
+        }
+        if (std::find(stems.begin(), stems.end(), axis.scope) == stems.end()) {
+          std::string known;
+          for (const auto& s : stems) known += (known.empty() ? "" : ", ") + s;
+          throw ConfigError(values.loc.str() + ": sweep key '" + name + "': no composed file has the stem '" +
+                            axis.scope + "'" + did_you_mean(axis.scope, stems) + " (composed: " + known + ")");
+        }
+      }
+      if (axis.key.find('.') == std::string::npos) {
+        throw ConfigError(values.loc.str() + ": sweep key '" + name +
+                          "' must be a dotted key such as \"train.seed\" (or 'compose' for files, or "
+                          "\"<compose-file-stem>:key\" for a key of one composition)");
+      }
       if (!values.is_array() || values.as_array().empty()) {
-        throw ConfigError(values.loc.str() + ": sweep." + key + " must be a non-empty array of values");
+        throw ConfigError(values.loc.str() + ": sweep." + name + " must be a non-empty array of values");
       }
-      axes.emplace_back(key, values.as_array());
-    };
-    if (const ConfigNode* compose = sweep->find("compose")) add_axis("compose", *compose);
-    for (const auto& [key, values] : sweep->as_table()) {
-      if (key == "compose") continue;
-      if (key.find('.') == std::string::npos) {
-        throw ConfigError(values.loc.str() + ": sweep key '" + key +
-                          "' must be a dotted key such as \"train.seed\" (or 'compose' for files)");
-      }
-      add_axis(key, values);
+      axis.values = values.as_array();
+      axes.push_back(std::move(axis));
     }
     base.as_table().erase("sweep");
   }
 
   // Labels: the last part of the key, unless two axes share it.
-  std::vector<std::string> label_keys;
-  for (const auto& [key, values] : axes) {
-    label_keys.push_back(key == "compose" ? "" : key.substr(key.rfind('.') + 1));
-  }
-  for (std::size_t i = 0; i < axes.size(); ++i) {
-    for (std::size_t j = 0; j < axes.size(); ++j) {
-      if (i != j && !label_keys[i].empty() && label_keys[i] == label_keys[j]) label_keys[i] = axes[i].first;
+  for (auto& a : axes) a.label = a.key.substr(a.key.rfind('.') + 1);
+  for (auto& a : axes) {
+    for (const auto& b : axes) {
+      if (&a != &b && a.key.substr(a.key.rfind('.') + 1) == b.key.substr(b.key.rfind('.') + 1)) a.label = a.key;
     }
   }
 
-  std::size_t total = 1;
-  for (const auto& [key, values] : axes) total *= values.size();
+  // The runs of each composed file (or of the one experiment): the product of the axes that apply.
+  // Counted first: a product of millions would otherwise exhaust the memory before any check.
+  const std::size_t groups = std::max<std::size_t>(1, compose.size());
+  std::vector<std::vector<const Axis*>> applicable(groups);
+  for (std::size_t g = 0; g < groups; ++g) {
+    const std::string stem = compose.empty() ? "" : fs::path(compose[g].as_string()).stem().string();
+    for (const auto& a : axes)
+      if (a.scope.empty() || a.scope == stem) applicable[g].push_back(&a);
+  }
+  std::uint64_t total = 0;
+  double exact_total = 0;
+  for (const auto& group : applicable) {
+    total += capped_product(group, kMaxSweepRuns);
+    exact_total += product_size(group);
+  }
+  if (total > kMaxSweepRuns) {
+    std::string shape;
+    for (const auto& group : applicable) {
+      std::string factors;
+      for (const Axis* a : group) factors += (factors.empty() ? "" : " x ") + std::to_string(a->values.size());
+      shape += (shape.empty() ? "" : " + ") + (factors.empty() ? std::string("1") : factors);
+    }
+    std::ostringstream count;
+    count.precision(exact_total < 1e15 ? 15 : 3);
+    count << exact_total;
+    throw ConfigError(sweep_loc.str() + ": the [sweep] expands to " + count.str() + " runs (" + shape +
+                      "), more than the limit of " + std::to_string(kMaxSweepRuns) +
+                      " runs per experiment; split it into several experiment files");
+  }
+
+  const ConfigNode* fixed = base.find("run_id");
+  if (fixed && fixed->is_string()) {
+    if (total > 1) throw ConfigError(fixed->loc.str() + ": run_id cannot be set in an experiment with a [sweep]");
+    // The run's folder is output_dir/run_id: anything but a plain name would write elsewhere.
+    if (!is_plain_folder_name(fixed->as_string())) {
+      throw ConfigError(fixed->loc.str() + ": run_id = \"" + fixed->as_string() +
+                        "\" is not a plain folder name (letters, digits, '.', '-' and '_'; not empty, '.' or '..')");
+    }
+  }
+
   std::vector<RunConfig> runs;
-  runs.reserve(total);
-  for (std::size_t index = 0; index < total; ++index) {
-    RunConfig run;
-    run.config = base;
-    std::size_t rest = index;
-    std::vector<std::size_t> pick(axes.size());
-    for (std::size_t a = axes.size(); a-- > 0;) {
-      pick[a] = rest % axes[a].second.size();
-      rest /= axes[a].second.size();
-    }
-    std::string id;
-    for (std::size_t a = 0; a < axes.size(); ++a) {
-      const auto& [key, values] = axes[a];
-      const ConfigNode& v = values[pick[a]];
-      std::string label;
-      if (key == "compose") {
-        if (!v.is_string()) throw ConfigError(v.loc.str() + ": sweep.compose entries must be file names");
-        fs::path file = fs::path(v.loc.file).parent_path() / v.as_string();
-        if (!fs::exists(file)) throw ConfigError(v.loc.str() + ": composed file '" + file.string() + "' does not exist");
-        merge_into(run.config, load_experiment_file(file));
-        label = fs::path(v.as_string()).stem().string();
-        run.sweep_values.emplace_back("compose", label);
-      } else {
-        set_path(run.config, key, v);
-        label = label_keys[a] + "-" + label_value(v);
-        run.sweep_values.emplace_back(key, label_value(v));
+  runs.reserve(static_cast<std::size_t>(total));
+  for (std::size_t g = 0; g < groups; ++g) {
+    const auto& group = applicable[g];
+    ConfigNode composed = base;
+    std::string compose_label;
+    if (!compose.empty()) {
+      const ConfigNode& v = compose[g];
+      const fs::path file = resolve_experiment_path(fs::path(v.loc.file).parent_path(), v.as_string(), v.loc);
+      if (const std::string problem = path_kind_problem(file, PathKind::File); !problem.empty()) {
+        throw ConfigError(v.loc.str() + ": composed file '" + file.string() + "' " + problem);
       }
-      id += (id.empty() ? "" : "_") + sanitize(label);
+      merge_into(composed, load_experiment_file(file));
+      // --set overrides every file, the composed ones included (docs/experiment-format.md); keys
+      // of the sweep itself were set before the expansion.
+      for (const auto& o : overrides) {
+        if (o.rfind("sweep.", 0) != 0 && o.rfind("sweep=", 0) != 0) apply_override(composed, o);
+      }
+      compose_label = fs::path(v.as_string()).stem().string();
     }
-    run.run_id = id.empty() ? "run" : id;
-    if (const ConfigNode* fixed = run.config.find("run_id"); fixed && fixed->is_string() && !fixed->as_string().empty()) {
-      if (total > 1) throw ConfigError(fixed->loc.str() + ": run_id cannot be set in an experiment with a [sweep]");
-      run.run_id = sanitize(fixed->as_string());
+    const std::uint64_t count = capped_product(group, kMaxSweepRuns);
+    for (std::uint64_t index = 0; index < count; ++index) {
+      RunConfig run;
+      run.config = composed;
+      std::string id;
+      if (!compose.empty()) {
+        run.sweep_values.emplace_back("compose", compose_label);
+        id = sanitize(compose_label);
+      }
+      std::uint64_t rest = index;
+      std::vector<std::size_t> pick(group.size());
+      for (std::size_t a = group.size(); a-- > 0;) {
+        pick[a] = rest % group[a]->values.size();
+        rest /= group[a]->values.size();
+      }
+      for (std::size_t a = 0; a < group.size(); ++a) {
+        const ConfigNode& v = group[a]->values[pick[a]];
+        set_path(run.config, group[a]->key, v);
+        run.sweep_values.emplace_back(group[a]->key, label_value(v));
+        id += (id.empty() ? "" : "_") + sanitize(group[a]->label + "-" + label_value(v));
+      }
+      run.run_id = id.empty() ? "run" : id;
+      if (fixed && fixed->is_string()) run.run_id = fixed->as_string();
+      if (!is_plain_folder_name(run.run_id)) {
+        throw ConfigError(sweep_loc.str() + ": the sweep makes the run id '" + run.run_id +
+                          "', which is not a plain folder name; rename the composed file");
+      }
+      runs.push_back(std::move(run));
     }
-    runs.push_back(std::move(run));
   }
   std::set<std::string> ids;
   for (const auto& r : runs) {
@@ -409,6 +530,15 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   spec.sweep_values = run.sweep_values;
   spec.output_dir = top_params.text("output_dir").empty() ? fs::path("results") / spec.experiment
                                                            : fs::path(top_params.text("output_dir"));
+  // Results and data go into folders: an existing file of that name is a mistake caught now, not
+  // as a file-system exception after training.
+  for (const char* key : {"output_dir", "data_dir"}) {
+    const ConfigNode* node = root.find(key);
+    if (!node || !node->is_string() || node->as_string().empty()) continue;
+    if (const std::string problem = path_kind_problem(node->as_string(), PathKind::Folder, false); !problem.empty()) {
+      throw ConfigError(node->loc.str() + ": " + key + " = \"" + node->as_string() + "\" " + problem);
+    }
+  }
   if (!top_params.text("data_dir").empty()) {
     spec.data_dir = top_params.text("data_dir");
   } else if (const char* env = std::getenv("PULAB_DATA"); env && *env) {
@@ -473,6 +603,15 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   spec.split.n_validation = split.integer("n_validation");
   spec.split.scenario = split.text("scenario");
   spec.split.prior = split.real("prior");
+  // A prior of 0 or 1 says one class is absent from U: every PU risk degenerates (the schema's
+  // range cannot say "in (0, 1) or negative").
+  if (spec.split.prior >= 0 && !(spec.split.prior > 0 && spec.split.prior < 1)) {
+    const ConfigNode split_table = host_table("split");
+    const ConfigNode* node = split_table.find("prior");
+    throw ConfigError((node ? node->loc.str() : root.loc.str()) + ": split.prior = " + format_param(spec.split.prior) +
+                      " is out of range: a class prior must be in (0, 1), or negative (the default, -1) for the true "
+                      "prior of U");
+  }
 
   const Params report = check_against_schema(host_table("report"), report_schema(), "report");
 

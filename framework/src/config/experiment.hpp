@@ -79,9 +79,18 @@ struct RunConfig {
   ConfigNode config;  // without [sweep]
 };
 
+// The most runs one experiment may expand to: a larger sweep is refused before it is expanded
+// (5 axes of 30 values would otherwise take gigabytes just to list).
+constexpr std::uint64_t kMaxSweepRuns = 100000;
+
 // Expands [sweep] into the cartesian product of its axes, in a stable order: `compose` first,
 // then the other keys in name order, the last axis varying fastest. No [sweep]: one run.
-std::vector<RunConfig> expand_sweep(const ConfigNode& experiment);
+// `compose = []` means no compose axis. An axis "<stem>:dotted.key" applies only to the runs of
+// the composed file with that stem. `overrides` (--set, already applied to `experiment`) are
+// applied again after each composed file, so that --set wins over compose files too.
+// Throws ConfigError for a sweep of more than kMaxSweepRuns runs and for a run id that is not a
+// plain folder name.
+std::vector<RunConfig> expand_sweep(const ConfigNode& experiment, const std::vector<std::string>& overrides = {});
 
 // Checks a run against the host's and the components' schemas; throws ConfigError naming
 // file:line:column of the offending key or value.

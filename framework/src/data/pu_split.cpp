@@ -1,5 +1,8 @@
 #include "data/pu_split.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include <torch/torch.h>
 
 #include "pulab/error.hpp"
@@ -12,6 +15,39 @@ torch::Tensor binarize(const torch::Tensor& y, const std::vector<std::int64_t>& 
   return positive;
 }
 
+namespace {
+
+std::string list(const std::vector<std::int64_t>& values) {
+  std::string out;
+  for (auto v : values) out += (out.empty() ? "" : ", ") + std::to_string(v);
+  return out;
+}
+
+// The positive classes must exist in the data and leave at least one class negative; which
+// classes a data set has is known only once it is loaded, so this is checked here, not at plan time.
+void check_classes(const LabeledData& data, const std::vector<std::int64_t>& classes, bool from_config) {
+  const auto present_tensor = std::get<0>(torch::_unique(data.train.y.to(torch::kLong), /*sorted=*/true));
+  const std::vector<std::int64_t> present(present_tensor.data_ptr<std::int64_t>(),
+                                          present_tensor.data_ptr<std::int64_t>() + present_tensor.numel());
+  const std::string key = from_config ? "split.positive_classes = [" + list(classes) + "]"
+                                      : "the data set's default positive classes [" + list(classes) + "]";
+  for (auto c : classes) {
+    if (std::find(present.begin(), present.end(), c) == present.end()) {
+      throw Error(key + ": class " + std::to_string(c) + " does not occur in the training set (its classes: " +
+                  list(present) + ")");
+    }
+  }
+  const bool any_negative = std::any_of(present.begin(), present.end(), [&](std::int64_t c) {
+    return std::find(classes.begin(), classes.end(), c) == classes.end();
+  });
+  if (!any_negative) {
+    throw Error(key + " makes every class of the training set positive (its classes: " + list(present) +
+                "): no negatives are left; leave at least one class out of split.positive_classes");
+  }
+}
+
+}  // namespace
+
 PUData make_pu_split(const LabeledData& data, const SplitConfig& split, LabelingMechanism& labeling,
                      std::uint64_t seed) {
   const auto classes = split.positive_classes.empty() ? data.default_positive_classes : split.positive_classes;
@@ -21,6 +57,7 @@ PUData make_pu_split(const LabeledData& data, const SplitConfig& split, Labeling
     throw Error("split.n_validation = " + std::to_string(split.n_validation) + " leaves no training data (the set has " +
                 std::to_string(n) + " instances)");
   }
+  check_classes(data, classes, !split.positive_classes.empty());
   const auto positive = binarize(data.train.y, classes);
   auto gen = at::detail::createCPUGenerator(seed);
   const auto perm = torch::randperm(n, gen, torch::kLong);
@@ -72,6 +109,17 @@ PUData make_pu_split(const LabeledData& data, const SplitConfig& split, Labeling
   s.n_test_positive = out.y_test.sum().item<std::int64_t>();
   s.true_prior = s.n_unlabeled ? double(s.n_unlabeled_positive) / double(s.n_unlabeled) : 0.0;
   s.prior = split.prior >= 0 ? split.prior : s.true_prior;
+  // Without negatives (or, when the methods get the true prior, without positives) in U every
+  // PU risk degenerates: refuse rather than train on a prior of 0 or 1.
+  if (s.n_unlabeled == s.n_unlabeled_positive) {
+    throw Error("the unlabeled set holds no negatives (" + std::to_string(s.n_unlabeled) +
+                " instances, all positive): check split.positive_classes and split.n_validation");
+  }
+  if (s.n_unlabeled_positive == 0 && split.prior < 0) {
+    throw Error("split.n_labeled = " + std::to_string(split.n_labeled) +
+                " labels every positive of the training pool: the unlabeled set holds no positives, so its true "
+                "prior is 0; lower split.n_labeled, use split.scenario = \"case_control\", or give split.prior");
+  }
   return out;
 }
 

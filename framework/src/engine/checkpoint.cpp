@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <sstream>
+
 #include <torch/torch.h>
 
+#include "engine/atomic_file.hpp"
 #include "engine/results.hpp"
 #include "pulab/error.hpp"
 #include "pulab/sample_state.hpp"
@@ -74,10 +77,12 @@ void save_checkpoint(const fs::path& file, const CheckpointParts& parts, const R
     h.hook->save(a);
     archive.write("hook." + h.label, a);
   }
-  fs::create_directories(file.parent_path());
-  const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
-  archive.save_to(tmp.string());
-  fs::rename(tmp, file);
+  // Serialized in memory, then written by us: LibTorch 1.13's file writer cannot report a failed
+  // write (a full disk), its destructor throws again and std::terminate() aborts the process. A
+  // failed write of ours leaves the previous checkpoint usable and no temporary file.
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  write_text_atomically(file, bytes.str());
 }
 
 std::int64_t load_checkpoint(const fs::path& file, const CheckpointParts& parts, RunRecord& record,

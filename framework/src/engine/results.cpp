@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/version.h>
 
+#include "engine/atomic_file.hpp"
 #include "pulab/error.hpp"
 #include "pulab/version.hpp"
 
@@ -32,21 +34,7 @@ std::size_t RunRecord::best_by_pu_criterion() const {
   return best;
 }
 
-void write_file_atomically(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path().empty() ? fs::path(".") : path.parent_path());
-  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(tmp.string() + ": cannot open for writing");
-    out << text;
-    out.flush();
-    if (!out) {
-      fs::remove(tmp);
-      throw Error(tmp.string() + ": write failed (disk full?)");
-    }
-  }
-  fs::rename(tmp, path);
-}
+void write_file_atomically(const fs::path& path, const std::string& text) { write_text_atomically(path, text); }
 
 fs::path result_path(const RunSpec& spec) { return spec.run_dir() / "result.json"; }
 
@@ -59,6 +47,27 @@ bool run_finished(const RunSpec& spec) {
   } catch (const std::exception&) {
     return false;
   }
+}
+
+fs::path set_aside_corrupt_result(const RunSpec& spec) {
+  const fs::path file = result_path(spec);
+  std::ifstream in(file);
+  if (!in) return {};
+  try {
+    const json j = json::parse(in);
+    if (j.is_object() && j.contains("status")) return {};
+  } catch (const std::exception&) {
+  }
+  in.close();
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+  fs::path aside = file.string() + ".corrupt-" + stamp;
+  for (int n = 2; fs::exists(aside); ++n) aside = file.string() + ".corrupt-" + stamp + "-" + std::to_string(n);
+  fs::rename(file, aside);
+  return aside;
 }
 
 namespace {
@@ -81,10 +90,14 @@ const KeyAddedLater kKeysAddedLater[] = {{"train", "precision", R"("float32")"},
                                          {"regularizer.vpu_mixup", "detach_target", "true"},
                                          {"regularizer.vpu_mixup", "batch_lambda", "false"}};
 
-// The configuration as compared between runs: without [report] (labels only) and without a
-// later-added key at its legacy value.
+// The configuration as compared between runs: without [report] (labels only), without where
+// results and data live (`res`, `./res/`, an absolute path and a moved or copied folder hold the
+// same runs), and without a later-added key at its legacy value. Erasing keys keeps results of
+// older versions, which stored them, valid.
 json comparable_config(json config) {
   config.erase("report");
+  config.erase("output_dir");
+  config.erase("data_dir");
   for (const auto& later : kKeysAddedLater) {
     // `table` may be a dotted path ("regularizer.vpu_mixup"): the key's table inside the config.
     json* parent = &config;
@@ -208,16 +221,43 @@ json run_header(const RunSpec& spec) {
           {"seed", spec.train.seed},       {"hostname", host},       {"config", config_to_json(spec.resolved)}};
 }
 
+// The plugins whose components this run used: name -> version, file and the components
+// ("risk nnpu"), in the order of the run's tables.
+json plugins_used(const RunSpec& spec, const std::vector<LoadedPlugin>& plugins) {
+  std::vector<std::pair<std::string, std::string>> used{
+      {"dataset", spec.dataset.name}, {"labeling", spec.labeling.name}, {"model", spec.model.name}, {"risk", spec.risk.name}};
+  for (const auto& r : spec.regularizers) used.emplace_back("regularizer", r.name);
+  if (!spec.weighting.name.empty()) used.emplace_back("weighting", spec.weighting.name);
+  used.emplace_back("sampler", spec.sampler.name);
+  for (const auto& h : spec.hooks) used.emplace_back("hook", h.name);
+  json out = json::object();
+  for (const auto& component : used) {
+    for (const auto& p : plugins) {
+      if (std::find(p.components.begin(), p.components.end(), component) == p.components.end()) continue;
+      if (!out.contains(p.name)) {
+        out[p.name] = {{"version", p.version}, {"file", p.file.string()}, {"components", json::array()}};
+      }
+      out[p.name]["components"].push_back(component.first + " " + component.second);
+    }
+  }
+  return out;
+}
+
+// Every plugin loaded in the process (what was available, not what the run used): name -> version.
+json plugins_loaded(const std::vector<LoadedPlugin>& plugins) {
+  json out = json::object();
+  for (const auto& p : plugins) out[p.name] = p.version;
+  return out;
+}
+
 }  // namespace
 
 std::string result_json(const RunSpec& spec, const SplitStats& split, const RunRecord& record,
                         const std::vector<LoadedPlugin>& plugins) {
   json j = run_header(spec);
   j["status"] = "finished";
-  json plugin_versions = json::object();
-  for (const auto& p : plugins) plugin_versions[p.name] = p.version;
   j["versions"] = {{"pulab", kHostVersion}, {"plugin_abi", kPluginAbiVersion}, {"torch", TORCH_VERSION},
-                   {"plugins", plugin_versions}};
+                   {"plugins_used", plugins_used(spec, plugins)}, {"plugins_loaded", plugins_loaded(plugins)}};
   j["threads"] = record.threads;
   j["device"] = record.device;
   j["wall_seconds"] = record.wall_seconds;

@@ -20,11 +20,17 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 std::filesystem::path result_path(const RunSpec& spec);
 // True when the run's result file exists and says it finished.
 bool run_finished(const RunSpec& spec);
+// When the run's result.json exists but is not a readable result (not JSON, no status), renames
+// it to result.json.corrupt-<YYYYmmdd-HHMMSS> and returns the new path; else returns "". A corrupt
+// result is never overwritten silently: the rerun keeps it aside and says so.
+std::filesystem::path set_aside_corrupt_result(const RunSpec& spec);
 // For a finished run: "" when its result was produced by this configuration, else a message
 // naming the first key that differs (the file is then stale: re-running would not redo it).
-// [report] labels do not count.
+// [report] labels, output_dir and data_dir do not count (where results and data live is not part
+// of what a run computes).
 std::string stale_result(const RunSpec& spec);
-// The run's configuration as compact JSON without [report]: what must match to resume a run.
+// The run's configuration as compact JSON without [report], output_dir and data_dir: what must
+// match to resume a run.
 std::string config_fingerprint(const RunSpec& spec);
 
 // The run's result JSON (resolved config, versions, split statistics, per-epoch metrics, last

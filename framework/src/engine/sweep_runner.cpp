@@ -72,6 +72,10 @@ void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, co
       ++outcome.skipped;
       continue;
     }
+    if (const fs::path aside = set_aside_corrupt_result(spec); !aside.empty()) {
+      fmt::print(stderr, "[run {}/{} {}] {} was corrupt; kept as {}; running the run again\n", i + 1, runs.size(),
+                 spec.run_id, result_path(spec).string(), aside.filename().string());
+    }
     TrainOptions train;
     train.threads = options.threads;
     train.quiet = options.quiet;
@@ -134,6 +138,8 @@ void run_in_children(const std::vector<RunSpec>& runs, const SweepOptions& optio
       } else {
         ++outcome.interrupted;
       }
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == kExitAllRunningElsewhere) {
+      ++outcome.busy;  // the child found the run held by another process's live heartbeat
     } else {
       outcome.failures.emplace_back(spec->run_id, failure_message_of(*spec));
     }

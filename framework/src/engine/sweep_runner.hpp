@@ -35,6 +35,10 @@ struct SweepOutcome {
   std::vector<std::pair<std::string, std::string>> failures;  // run id, message
 };
 
+// The exit status of `pulab run` when it did nothing because every one of its runs is running
+// elsewhere (held by another process's live heartbeat); a --jobs parent reads it from its children.
+constexpr int kExitAllRunningElsewhere = 3;
+
 SweepOutcome run_sweep(const std::vector<RunSpec>& runs, const PluginHost& host, const SweepOptions& options);
 
 }  // namespace pulab

@@ -8,6 +8,7 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
+#include "path_kind.hpp"
 #include "pulab/error.hpp"
 #include "pulab/plugin.hpp"
 
@@ -36,6 +37,11 @@ void check_no_clash(const Registry<Interface>& target, const Registry<Interface>
 template <class Interface>
 void move_into(Registry<Interface>& target, Registry<Interface>& incoming) {
   for (const auto& [name, component] : incoming.entries()) target.add(component);
+}
+
+template <class Interface>
+void list_components(const Registry<Interface>& registry, std::vector<std::pair<std::string, std::string>>& out) {
+  for (const auto& [name, component] : registry.entries()) out.emplace_back(kind_name<Interface>(), name);
 }
 
 template <class F>
@@ -101,11 +107,13 @@ void PluginHost::load_file(const fs::path& file) {
     throw PluginError(where + ": plugin '" + name + "' failed to register its components: " + e.what());
   }
   for_each_registry(registries_, incoming, [](auto& target, auto& in) { check_no_clash(target, in); });
+  std::vector<std::pair<std::string, std::string>> components;
+  for_each_registry(registries_, incoming, [&](auto&, auto& in) { list_components(in, components); });
   for_each_registry(registries_, incoming, [](auto& target, auto& in) { move_into(target, in); });
 
   plugins_.push_back({name, descriptor->version ? descriptor->version : "",
                       descriptor->host_version ? descriptor->host_version : "", descriptor->abi_version,
-                      file});
+                      file, std::move(components)});
   loaded_libraries().push_back(std::move(library));
 }
 
@@ -126,7 +134,11 @@ void PluginHost::load_all(const std::vector<fs::path>& extra_dirs) {
 std::vector<fs::path> PluginHost::search_path(const std::vector<fs::path>& extra_dirs) {
   std::vector<fs::path> candidates = extra_dirs;
   for (const auto& d : extra_dirs) {
-    if (!fs::is_directory(d)) throw PluginError(d.string() + ": plugin folder does not exist");
+    if (const std::string problem = path_kind_problem(d, PathKind::Folder); !problem.empty()) {
+      throw PluginError(problem == "does not exist"
+                            ? d.string() + ": plugin folder does not exist"
+                            : d.string() + ": " + problem + " (--plugin-dir takes the folder that holds plugin libraries)");
+    }
   }
   if (const char* env = std::getenv("PULAB_PLUGIN_PATH")) {
     std::stringstream ss(env);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pulab/registry.hpp"
@@ -19,6 +20,9 @@ struct LoadedPlugin {
   std::string host_version;  // the pulab version it was built against
   std::uint32_t abi_version = 0;
   std::filesystem::path file;
+  // What it registered: (kind, component name), e.g. ("risk", "nnpu"). Result files record which
+  // plugins a run used from this.
+  std::vector<std::pair<std::string, std::string>> components;
 };
 
 class PluginHost {

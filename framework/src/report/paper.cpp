@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "path_kind.hpp"
 #include "pulab/error.hpp"
 
 namespace pulab::report {
@@ -123,6 +124,9 @@ PaperNumbers parse_paper_numbers(const std::string& text, const std::string& sou
 }
 
 PaperNumbers load_paper_numbers(const fs::path& file) {
+  if (const std::string problem = path_kind_problem(file, PathKind::File); !problem.empty()) {
+    throw Error("--paper " + file.string() + ": " + problem);
+  }
   std::ifstream in(file);
   if (!in) throw Error(file.string() + ": cannot read the paper numbers");
   std::stringstream text;

@@ -161,6 +161,14 @@ std::string plot_script(const Plot& plot) {
     gp << "set xtics 1\n";
   }
   if (!plot.log2_x && most_points > 12) gp << "set mxtics\n";
+  // The metric's range: the axis autoscales inside it, bands and error bars are clipped to it.
+  const bool has_min = std::isfinite(plot.y_min), has_max = std::isfinite(plot.y_max);
+  if (has_min || has_max) {
+    gp << "set yrange [" << (has_min ? number(plot.y_min) + "<" : "") << "*:*" << (has_max ? "<" + number(plot.y_max) : "")
+       << "]\n";
+  }
+  gp << "clip(v) = " << (has_min ? "v < " + number(plot.y_min) + " ? " + number(plot.y_min) + " : " : "")
+     << (has_max ? "v > " + number(plot.y_max) + " ? " + number(plot.y_max) + " : " : "") << "v\n";
   // At most ~15 markers per line however many epochs.
   const std::size_t every = std::max<std::size_t>(1, (most_points + 14) / 15);
 
@@ -174,10 +182,12 @@ std::string plot_script(const Plot& plot) {
     const std::string src = quoted(dat) + " index " + std::to_string(block);
     const std::string style = fmt::format("lc rgb '{}' lw 2 dt {} pt {} ps 0.8", colour, s.dashed ? 2 : 1, pt);
     if (plot.error_bars) {
-      parts.push_back(fmt::format("{} using 1:2:3 with yerrorlines {} title {}", src, style, quoted(s.title)));
+      parts.push_back(fmt::format("{} using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines {} title {}", src, style,
+                                  quoted(s.title)));
     } else {
       if (has_err(s)) {
-        parts.push_back(fmt::format("{} using 1:($2-$3):($2+$3) with filledcurves lc rgb '{}' notitle", src, colour));
+        parts.push_back(
+            fmt::format("{} using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '{}' notitle", src, colour));
       }
       parts.push_back(fmt::format("{} using 1:2 with linespoints {} pi {} title {}", src, style, every, quoted(s.title)));
     }

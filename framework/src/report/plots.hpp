@@ -3,6 +3,7 @@
 // (NAME.dat, one block per series), a script (NAME.gp, runnable by hand: `gnuplot NAME.gp`) and
 // the images NAME.png (pngcairo, 900x600) and NAME.svg.
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct Plot {
   std::vector<Series> series;
   bool error_bars = false;  // err as error bars (else as a translucent band)
   bool log2_x = false;      // x on a log2 axis, tics at the data's x values
+  // The metric's range (e.g. 0 and 100 for a percentage), when it has one: bands and error bars
+  // are clipped to it and the y axis never extends past it (a ±std band does not draw "-3 %").
+  double y_min = std::numeric_limits<double>::quiet_NaN();
+  double y_max = std::numeric_limits<double>::quiet_NaN();
 };
 
 // The gnuplot executable: $PULAB_GNUPLOT, else "gnuplot".

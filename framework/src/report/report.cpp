@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "path_kind.hpp"
 #include "pulab/error.hpp"
 #include "report/paper.hpp"
 #include "report/plots.hpp"
@@ -66,6 +67,8 @@ PlotSet accuracy_plots(const Grid& g, const std::string& title) {
     p.subtitle = subtitle(title, seeds_text(max_seeds(g, col)));
     p.xlabel = "epoch";
     p.ylabel = "test accuracy [%]";
+    p.y_min = 0;
+    p.y_max = 100;
     for (std::size_t i = 0; i < g.rows.size(); ++i) {
       const Cell* c = g.find(g.rows[i], col);
       if (!c) continue;
@@ -89,6 +92,8 @@ PlotSet error_plots(const Grid& g, const std::string& title) {
     p.subtitle = subtitle(title, seeds_text(max_seeds(g, col)));
     p.xlabel = "epoch";
     p.ylabel = "test error [%]";
+    p.y_min = 0;
+    p.y_max = 100;
     for (std::size_t i = 0; i < g.rows.size(); ++i) {
       const Cell* c = g.find(g.rows[i], col);
       if (!c) continue;
@@ -119,6 +124,8 @@ PlotSet alpha_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std
     p.name = "alpha_" + file_part(col);
     p.xlabel = "epoch";
     p.ylabel = "test accuracy [%]";
+    p.y_min = 0;
+    p.y_max = 100;
     std::size_t seeds = 0;
     int colour = 0;
     for (const auto& alpha : ga.rows) {
@@ -154,6 +161,8 @@ PlotSet np_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::v
     p.name = "np_" + file_part(dataset);
     p.xlabel = "labeled positives n_p";
     p.ylabel = "test accuracy [%]";
+    p.y_min = 0;
+    p.y_max = 100;
     p.error_bars = true;
     p.log2_x = true;
     std::size_t seeds = 0;
@@ -194,8 +203,14 @@ ReportOutcome make_report(const ReportOptions& o) {
   if (o.dirs.empty()) throw Error("report: give one or more result folders");
   for (const auto& k : o.plots) {
     if (std::find(plot_kinds().begin(), plot_kinds().end(), k) == plot_kinds().end()) {
-      throw Error("--plot " + k + ": unknown plot (accuracy, error, alpha, np)");
+      throw Error("--plot " + k + ": unknown plot (alpha, np or all; accuracy and error are always drawn)");
     }
+  }
+  if (const std::string problem = path_kind_problem(o.out, PathKind::Folder, false); !o.out.empty() && !problem.empty()) {
+    throw Error("--out " + o.out.string() + ": " + problem + " (the report's folder)");
+  }
+  if (const std::string problem = path_kind_problem(o.paper, PathKind::File); !o.paper.empty() && !problem.empty()) {
+    throw Error("--paper " + o.paper.string() + ": " + problem);
   }
   ReportOutcome out;
   const ResultsIndex index = load_results(o.dirs);
@@ -205,8 +220,13 @@ ReportOutcome make_report(const ReportOptions& o) {
   if (index.runs.empty()) {
     std::string where;
     for (const auto& d : o.dirs) where += (where.empty() ? "" : ", ") + d.string();
-    throw Error(fmt::format("no finished run below {} ({} failed, {} unreadable result files)", where,
-                            index.failed.size(), index.unreadable.size()));
+    // Name the unreadable files: they may be why nothing is found.
+    std::string unreadable;
+    for (std::size_t i = 0; i < index.unreadable.size() && i < 3; ++i) unreadable += "; " + index.unreadable[i];
+    if (index.unreadable.size() > 3) unreadable += fmt::format("; and {} more", index.unreadable.size() - 3);
+    throw Error(fmt::format("no finished run below {} ({} failed, {} unreadable result file{}{})", where,
+                            index.failed.size(), index.unreadable.size(), index.unreadable.size() == 1 ? "" : "s",
+                            unreadable));
   }
   Runs runs;
   for (const auto& r : index.runs) runs.push_back(&r);
@@ -250,7 +270,9 @@ ReportOutcome make_report(const ReportOptions& o) {
   if (title.empty()) {
     for (const auto& e : experiments) title += (title.empty() ? "" : ", ") + e;
   }
-  const fs::path out_dir = o.out.empty() ? o.dirs.front() / "report" : o.out;
+  // Default: next to the first input (beside it when that is a result file itself).
+  const fs::path first = fs::is_directory(o.dirs.front()) ? o.dirs.front() : o.dirs.front().parent_path();
+  const fs::path out_dir = o.out.empty() ? first / "report" : o.out;
   const fs::path plot_dir = out_dir / "plots";
 
   // The table.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -136,7 +138,7 @@ ResultsIndex load_results(const std::vector<fs::path>& dirs) {
       files.push_back(dir);
       continue;
     }
-    if (!fs::is_directory(dir)) throw Error(dir.string() + ": no such folder");
+    if (!fs::is_directory(dir)) throw Error(dir.string() + ": no such folder (give a result folder or a result.json)");
     for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied);
          it != fs::recursive_directory_iterator(); ++it) {
       if (it->is_regular_file() && it->path().filename() == "result.json") files.push_back(it->path());
@@ -148,6 +150,10 @@ ResultsIndex load_results(const std::vector<fs::path>& dirs) {
   ResultsIndex index;
   for (const auto& file : files) {
     std::ifstream in(file);
+    if (!in) {  // e.g. no read permission: say so, rather than "unexpected end of input"
+      index.unreadable.push_back(file.string() + ": cannot open (" + std::strerror(errno) + ")");
+      continue;
+    }
     std::stringstream text;
     text << in.rdbuf();
     try {

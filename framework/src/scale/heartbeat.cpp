@@ -17,6 +17,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/atomic_file.hpp"
+
 namespace pulab::scale {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -39,23 +41,15 @@ std::string to_json(const Heartbeat& b) {
          "\n";
 }
 
-// Writes through a temporary name unique to this host and process, then renames.
+// Writes through a temporary name unique to this host and process, then renames; false when it
+// cannot (the next beat tries again).
 bool write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp." + this_host() + "." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return false;
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      return false;
-    }
+  try {
+    write_text_atomically(path, text);
+    return true;
+  } catch (const std::exception&) {
+    return false;
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  return !ec;
 }
 
 // The heartbeat file of the run this process trains, removed by the signal handler. One at a
@@ -127,11 +121,15 @@ std::optional<Heartbeat> read_heartbeat(const fs::path& run_dir) {
 }
 
 bool heartbeat_live(const Heartbeat& beat, double now) {
+  // A writer beats every interval: a beat older than a few intervals means it is gone, on any host.
+  // On this host the pid must also exist; the age matters there too, since the pid of a process
+  // gone for hours may belong to another process by now.
+  const bool recent = now - beat.updated < 3 * beat.interval + 10;
   if (beat.host == this_host()) {
-    if (beat.pid <= 0) return false;
+    if (beat.pid <= 0 || !recent) return false;
     return ::kill(static_cast<pid_t>(beat.pid), 0) == 0 || errno == EPERM;
   }
-  return now - beat.updated < 3 * beat.interval + 10;
+  return recent;
 }
 
 std::string describe(const Heartbeat& beat, double now) {

@@ -3,7 +3,7 @@
 // run (host, pid, SLURM job, start time) and is rewritten every few seconds while it trains. It is
 // removed when the run ends (finished, failed or stopped by --max-epochs) and on SIGTERM/SIGINT
 // (scancel, a job's time limit, Ctrl-C). A file whose writer is gone (same host and no such
-// process, or no update for a while) is stale: the run was interrupted (a node lost, kill -9) and
+// process, or no update for a few intervals on any host) is stale: the run was interrupted (a node lost, kill -9) and
 // resumes from its checkpoint the next time.
 //
 // It doubles as a lock: a run whose heartbeat is live is not started a second time (re-submitting
@@ -29,8 +29,8 @@ std::filesystem::path heartbeat_path(const std::filesystem::path& run_dir);
 // The run's heartbeat, if there is a readable one.
 std::optional<Heartbeat> read_heartbeat(const std::filesystem::path& run_dir);
 
-// True while the heartbeat's writer may still be running: on this host, the process exists; on
-// another host, the last beat is less than 3 intervals + 10 s old.
+// True while the heartbeat's writer may still be running: the last beat is less than 3 intervals
+// + 10 s old and, on this host, the process exists (an old beat whose pid exists again is pid reuse).
 bool heartbeat_live(const Heartbeat& beat, double now);
 
 // "vm pid 123, SLURM job 42_3, started 08:31:02, last beat 4 s ago"

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/atomic_file.hpp"
 #include "pulab/error.hpp"
 #include "scale/shard.hpp"
 
@@ -24,6 +25,7 @@ const char* state_name(RunState state) {
     case RunState::Failed: return "failed";
     case RunState::Interrupted: return "interrupted";
     case RunState::Missing: return "missing";
+    case RunState::Corrupt: return "corrupt";
   }
   return "?";
 }
@@ -35,15 +37,8 @@ void write_plan(const fs::path& output_dir, const Plan& plan) {
   const json j{{"experiment", plan.experiment}, {"experiment_file", plan.experiment_file},
                {"arguments", plan.arguments},   {"hash", plan.hash},
                {"runs", plan.run_ids}};
-  const fs::path path = plan_path(output_dir);
-  const fs::path tmp = path.string() + ".tmp." + this_host() + "." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw Error(tmp.string() + ": cannot open for writing");
-    out << j.dump(1) << "\n";
-    if (!out.flush()) throw Error(tmp.string() + ": write failed (disk full?)");
-  }
-  fs::rename(tmp, path);
+  // Through the shared atomic writer: a failed write (a full disk) leaves no plan.json.tmp.* behind.
+  write_text_atomically(plan_path(output_dir), j.dump(1) + "\n");
 }
 
 Plan read_plan(const fs::path& file) {
@@ -90,12 +85,15 @@ RunInfo inspect_run(const fs::path& output_dir, const std::string& run_id, std::
   info.run_id = run_id;
   const fs::path dir = output_dir / run_id;
   std::optional<json> result;
+  bool corrupt = false;
   if (std::ifstream in(dir / "result.json"); in) {
     try {
       result = json::parse(in);
+      corrupt = !result->is_object() || !result->contains("status");
     } catch (const std::exception&) {
-      info.detail = "result.json is unreadable";
+      corrupt = true;
     }
+    if (corrupt) result.reset();
   }
   const std::string status = result ? result->value("status", "") : "";
   if (status == "finished") {
@@ -118,6 +116,13 @@ RunInfo inspect_run(const fs::path& output_dir, const std::string& run_id, std::
   if (checkpoint) left = "checkpoint of " + age(now - mtime_unix(dir / "checkpoint.pt")) + " ago; resumes from it";
   if (beat) {
     left += (left.empty() ? "" : "; ") + std::string("its process is gone: ") + describe(*beat, now);
+  }
+  if (corrupt) {
+    info.state = RunState::Corrupt;
+    info.detail = "result.json is not a readable result; the next `pulab run` keeps it as result.json.corrupt-<time> "
+                  "and runs again";
+    if (!left.empty()) info.detail += "; " + left;
+    return info;
   }
   if (status == "failed") {
     info.state = RunState::Failed;
@@ -207,9 +212,10 @@ std::string format_status(const StatusReport& report) {
     out += fmt::format("{:>4}  {:<{}}  {:<11}  {}\n", report.planned ? std::to_string(r.index) : "", r.run_id, width,
                        state_name(r.state), r.detail);
   }
-  out += fmt::format("{} finished, {} running, {} failed, {} interrupted, {} missing\n", report.count(RunState::Finished),
+  out += fmt::format("{} finished, {} running, {} failed, {} interrupted, {} missing{}\n", report.count(RunState::Finished),
                      report.count(RunState::Running), report.count(RunState::Failed),
-                     report.count(RunState::Interrupted), report.count(RunState::Missing));
+                     report.count(RunState::Interrupted), report.count(RunState::Missing),
+                     report.count(RunState::Corrupt) ? fmt::format(", {} corrupt", report.count(RunState::Corrupt)) : "");
   if (!report.planned) {
     out += "(no plan.json in this folder: runs that never started are not listed; `pulab status FILE` lists them)\n";
   }
@@ -226,7 +232,8 @@ std::string status_json(const std::vector<StatusReport>& reports) {
       runs.push_back(run);
     }
     json counts = json::object();
-    for (auto s : {RunState::Finished, RunState::Running, RunState::Failed, RunState::Interrupted, RunState::Missing})
+    for (auto s : {RunState::Finished, RunState::Running, RunState::Failed, RunState::Interrupted, RunState::Missing,
+                   RunState::Corrupt})
       counts[state_name(s)] = report.count(s);
     out.push_back({{"experiment", report.experiment},
                    {"output_dir", report.output_dir.string()},

@@ -13,7 +13,9 @@
 
 namespace pulab::scale {
 
-enum class RunState { Finished, Running, Failed, Interrupted, Missing };
+// Corrupt: a result.json that is not a readable result (a crash of another tool, a disk error);
+// the next run sets it aside as result.json.corrupt-<time> and runs again.
+enum class RunState { Finished, Running, Failed, Interrupted, Missing, Corrupt };
 const char* state_name(RunState state);
 
 struct RunInfo {
