@@ -413,6 +413,28 @@ TEST(OpenLoopResume, ARunWithHooksStateAndExtraModelsResumesBitIdentically) {
   }
 }
 
+TEST(OpenLoopResume, AResumeWithAnotherThreadCountIsRecordedPerSegment) {
+  const fs::path dir = pulab::test::temp_dir("resume_threads");
+  auto specs = pulab::test::resolve_text(golden_experiment("nnpu"), {"output_dir=" + dir.string()});
+  pulab::TrainOptions options;
+  options.quiet = true;
+  options.threads = 1;
+  options.max_epochs_this_call = 1;
+  ASSERT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Interrupted);
+  options.threads = 2;
+  options.max_epochs_this_call = -1;
+  ASSERT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Finished);
+  const json r = pulab::test::read_json(pulab::result_path(specs.front()));
+  ASSERT_EQ(r["segments"].size(), 2u) << r["segments"].dump();
+  EXPECT_EQ(r["segments"][0]["first_epoch"], 1);
+  EXPECT_EQ(r["segments"][0]["threads"], 1);
+  EXPECT_EQ(r["segments"][1]["first_epoch"], 2);
+  EXPECT_EQ(r["segments"][1]["threads"], 2);
+  EXPECT_EQ(r["threads"], 2);
+  // An uninterrupted run has one segment.
+  EXPECT_EQ(train_one_thread(golden_experiment("nnpu"))["segments"].size(), 1u);
+}
+
 TEST(OpenLoopSelfPu, SelectionMovesSamplesUpdatesThePriorAndLearns) {
   const json r = train_one_thread(short_selfpu());
   const double pi0 = r["split"]["prior"].get<double>();

@@ -208,6 +208,14 @@ json config_to_json(const ConfigNode& n) {
   return std::visit(Visitor{}, n.value);
 }
 
+json segments_json(const RunRecord& record) {
+  json out = json::array();
+  for (const auto& s : record.segments) {
+    out.push_back({{"first_epoch", s.first_epoch}, {"threads", s.threads}, {"device", s.device}});
+  }
+  return out;
+}
+
 json reading(const EpochRecord& e) {
   return {{"epoch", e.epoch}, {"val", to_json(e.val)}, {"test", to_json(e.test)}, {"val_pu_auc", e.val_pu_auc}};
 }
@@ -258,7 +266,8 @@ std::string result_json(const RunSpec& spec, const SplitStats& split, const RunR
   j["status"] = "finished";
   j["versions"] = {{"pulab", kHostVersion}, {"plugin_abi", kPluginAbiVersion}, {"torch", TORCH_VERSION},
                    {"plugins_used", plugins_used(spec, plugins)}, {"plugins_loaded", plugins_loaded(plugins)}};
-  j["threads"] = record.threads;
+  j["threads"] = record.threads;  // this (the last) process's; every process's in "segments"
+  j["segments"] = segments_json(record);
   j["device"] = record.device;
   j["wall_seconds"] = record.wall_seconds;
   j["data_seconds"] = record.data_seconds;
@@ -298,13 +307,17 @@ std::string failure_json(const RunSpec& spec, const std::string& message) {
 std::string history_json(const RunRecord& record) {
   json epochs = json::array();
   for (const auto& e : record.epochs) epochs.push_back(to_json(e));
-  return json{{"epochs", epochs}, {"wall_seconds", record.wall_seconds}}.dump();
+  return json{{"epochs", epochs}, {"wall_seconds", record.wall_seconds}, {"segments", segments_json(record)}}.dump();
 }
 
 RunRecord history_from_json(const std::string& text) {
   RunRecord r;
   json j = json::parse(text);
   r.wall_seconds = j.at("wall_seconds");
+  for (const auto& s : j.value("segments", json::array())) {  // absent in checkpoints of pulab < 0.2
+    r.segments.push_back({s.at("first_epoch").get<std::int64_t>(), s.at("threads").get<std::int64_t>(),
+                          s.at("device").get<std::string>()});
+  }
   for (const auto& e : j.at("epochs")) {
     EpochRecord rec;
     rec.epoch = e.at("epoch");

@@ -23,8 +23,17 @@ struct EpochRecord {
   double val_pu_auc = 0.5;       // PU-only criterion: AUC of labeled vs unlabeled validation data
 };
 
+// One process's share of a run: a run resumed from a checkpoint has several, and a resume may use
+// another thread count (results then differ from an uninterrupted run in the last bits).
+struct RunSegment {
+  std::int64_t first_epoch = 1;  // 1-based
+  std::int64_t threads = 0;
+  std::string device;
+};
+
 struct RunRecord {
   std::vector<EpochRecord> epochs;
+  std::vector<RunSegment> segments;  // in order; the last is this process's
   std::int64_t threads = 0;
   std::string device;
   double wall_seconds = 0;  // summed over sessions when a run resumed

@@ -174,7 +174,13 @@ class Run {
       record_.resumed_from_epoch = start_epoch_;
       record_.data_seconds = data_seconds;
       if (!options_.quiet) fmt::print("[{}] resuming after epoch {} from {}\n", run_name_, start_epoch_, checkpoint_.string());
+      if (!record_.segments.empty() && record_.segments.back().threads != threads) {
+        fmt::print("[{}] note: epochs before {} ran with {} thread(s), this process uses {}; the results may differ "
+                   "in the last bits from an uninterrupted run (result.json lists every segment)\n",
+                   run_name_, start_epoch_ + 1, record_.segments.back().threads, threads);
+      }
     }
+    record_.segments.push_back({start_epoch_ + 1, threads, device.str()});
   }
 
   std::int64_t total_iterations() const { return spec_.train.epochs * batches_per_epoch_; }
