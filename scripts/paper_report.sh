@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Regenerates docs/results/<experiment>/ (report.md + plots) from the committed result files of
-# every paper experiment in results/paper/, with the paper's numbers beside ours.
+# every paper experiment in results/paper/ and every open-training-loop experiment in
+# results/open_loop/ (VPU with its own batches, (TED)^n), with the paper's numbers beside ours.
 #   bash scripts/paper_report.sh [build-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pulab=${1:-build}/bin/pulab
-for dir in results/paper/*/; do
+for dir in results/paper/*/ results/open_loop/*/; do
   name=$(basename "$dir")
   compgen -G "$dir*/result.json" >/dev/null || continue
   extra=()

@@ -118,11 +118,8 @@ void check_state_uses(const RunSpec& spec, RunComponents& c) {
       }
     }
   }
-  c.oracle = d.list().size() > 0 && [&] {
-    for (const auto& decl : d.list())
-      if (decl.is_risk) return decl.use.oracle;
-    return false;
-  }();
+  c.oracle = false;
+  for (const auto& decl : d.list()) c.oracle = c.oracle || (decl.is_risk && decl.use.oracle);
   c.prior_writer = !prior_writer.empty();
 }
 
