@@ -34,7 +34,7 @@ ARCH=x86_64-linux-gnu   # the GPU machine is x86-64 (device tool notes)
 
 die() { echo "gpu-deps: error: $*" >&2; exit 1; }
 
-command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || die "needs apt-get and dpkg-deb (run it on Debian 12)"
+if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then die "needs apt-get and dpkg-deb (run it on Debian 12)"; fi
 # shellcheck disable=SC1091
 . /etc/os-release
 [ "${VERSION_CODENAME:-}" = bookworm ] || die "the package names below are Debian 12's (bookworm); this is ${PRETTY_NAME:-unknown}"
@@ -154,6 +154,7 @@ g++ -std=c++17 -DBOOST_DLL_USE_STD_FS -I"$U/include" -M "$probe" -MT x >"$tmp/de
 # whole folders are 21 of the 32 MiB of folders the probe reaches, the files read 1.6 MiB): of those,
 # exactly the files read.
 exact_only=(boost/math boost/mpl boost/numeric boost/container)
+# shellcheck disable=SC1003,SC2020  # -M output: names separated by spaces and line-continuing backslashes
 tr ' \\' '\n\n' <"$tmp/deps.txt" | grep -F "$U/include/boost/" | sed -E "s|^$U/include/||" | sort -u >"$tmp/boost_files.txt"
 mapfile -t boost_parts < <(sed -E 's|^(boost/[^/]+)/.*|\1|' "$tmp/boost_files.txt" | sort -u)
 mkdir -p "$DEST/include/boost"
@@ -179,6 +180,7 @@ all_probe=$tmp/all_probe.cpp
 } >"$all_probe"
 g++ -std=c++17 -DBOOST_DLL_USE_STD_FS -DFMT_HEADER_ONLY=1 -I"$DEST/include" -M "$all_probe" -MT x >"$tmp/deps2.txt" \
   || die "pulab's third-party includes do not preprocess against $DEST/include alone"
+# shellcheck disable=SC1003,SC2020
 if misses=$(tr ' \\' '\n\n' <"$tmp/deps2.txt" | grep -E '^/usr/include/(boost|fmt|toml\+\+|nlohmann|openssl|gtest|zlib|zconf|x86_64-linux-gnu/openssl)' ); then
   die "these headers were found outside gpu-deps (missing from it): $misses"
 fi
