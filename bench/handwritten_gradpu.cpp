@@ -19,6 +19,17 @@
 #include <ATen/autocast_mode.h>
 #include <boost/program_options.hpp>
 #include <torch/torch.h>
+#include <torch/version.h>
+
+// LibTorch 2.4 replaced the per-device autocast functions with ones taking the device type (the old
+// ones warn at every call there); the same change as framework/src/engine/autocast_scope.hpp.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define PULAB_CPU_AUTOCAST_DTYPE(d) at::autocast::set_autocast_dtype(at::kCPU, d)
+#define PULAB_CPU_AUTOCAST_ENABLE(on) at::autocast::set_autocast_enabled(at::kCPU, on)
+#else
+#define PULAB_CPU_AUTOCAST_DTYPE(d) at::autocast::set_autocast_cpu_dtype(d)
+#define PULAB_CPU_AUTOCAST_ENABLE(on) at::autocast::set_cpu_enabled(on)
+#endif
 
 namespace {
 
@@ -125,8 +136,8 @@ int main(int argc, char** argv) {
       torch::Tensor objective;
       {
         if (bf16) {
-          at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-          at::autocast::set_cpu_enabled(true);
+          PULAB_CPU_AUTOCAST_DTYPE(at::kBFloat16);
+          PULAB_CPU_AUTOCAST_ENABLE(true);
           at::autocast::increment_nesting();
         }
         const auto g = model.forward(torch::cat({x_p, x_u})).to(torch::kFloat);
@@ -144,7 +155,7 @@ int main(int argc, char** argv) {
         objective = risk + (alpha * grad.square().sum(1).mean()).to(torch::kFloat);
         if (bf16) {
           if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-          at::autocast::set_cpu_enabled(false);
+          PULAB_CPU_AUTOCAST_ENABLE(false);
         }
       }
       objective_sum += objective.item<double>();
@@ -152,7 +163,7 @@ int main(int argc, char** argv) {
       for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
       optimizer.zero_grad();
       if (optimized) {
-        torch::autograd::backward({objective}, {}, c10::nullopt, false, parameters);
+        torch::autograd::backward({objective}, {}, /*retain_graph=*/{}, false, parameters);
       } else {
         objective.backward();
       }

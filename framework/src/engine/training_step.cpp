@@ -36,7 +36,7 @@ StepOutcome train_step(StepParts& parts, Batch& batch) {
   // Only the model's parameters are trained: naming them lets autograd skip every gradient nobody
   // reads, e.g. the gradient penalty's input-gradient of its interpolates (a leaf that requires
   // grad), the largest product of the first layer.
-  torch::autograd::backward({objective}, {}, c10::nullopt, false, parts.parameters);
+  torch::autograd::backward({objective}, {}, /*retain_graph=*/{}, false, parts.parameters);
   parts.optimizer->step();
   return outcome;
 }
