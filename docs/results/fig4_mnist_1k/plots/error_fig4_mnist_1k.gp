@@ -15,6 +15,8 @@ set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05
 set style fill transparent solid 0.15 noborder
 set autoscale xfix
 set mxtics
+set yrange [0<*:*<100]
+clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'error_fig4_mnist_1k.png'

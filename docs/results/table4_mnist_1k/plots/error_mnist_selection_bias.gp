@@ -15,28 +15,30 @@ set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05
 set style fill transparent solid 0.15 noborder
 set autoscale xfix
 set mxtics
+set yrange [0<*:*<100]
+clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'error_mnist_selection_bias.png'
-plot 'error_mnist_selection_bias.dat' index 0 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#0072B2' notitle, \
+plot 'error_mnist_selection_bias.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
      'error_mnist_selection_bias.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'nnpu P-class', \
-     'error_mnist_selection_bias.dat' index 1 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#0072B2' notitle, \
+     'error_mnist_selection_bias.dat' index 1 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
      'error_mnist_selection_bias.dat' index 1 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 6 ps 0.8 pi 7 title 'nnpu N-class', \
-     'error_mnist_selection_bias.dat' index 2 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#D55E00' notitle, \
+     'error_mnist_selection_bias.dat' index 2 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
      'error_mnist_selection_bias.dat' index 2 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 7 title 'gradpu P-class', \
-     'error_mnist_selection_bias.dat' index 3 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#D55E00' notitle, \
+     'error_mnist_selection_bias.dat' index 3 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
      'error_mnist_selection_bias.dat' index 3 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 4 ps 0.8 pi 7 title 'gradpu N-class', \
-     'error_mnist_selection_bias.dat' index 4 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#009E73' notitle, \
+     'error_mnist_selection_bias.dat' index 4 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
      'error_mnist_selection_bias.dat' index 4 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 7 title 'nnpusb P-class', \
-     'error_mnist_selection_bias.dat' index 5 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#009E73' notitle, \
+     'error_mnist_selection_bias.dat' index 5 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
      'error_mnist_selection_bias.dat' index 5 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 8 ps 0.8 pi 7 title 'nnpusb N-class', \
-     'error_mnist_selection_bias.dat' index 6 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#CC79A7' notitle, \
+     'error_mnist_selection_bias.dat' index 6 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
      'error_mnist_selection_bias.dat' index 6 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 7 title 'gradpu_no_upweighting P-class', \
-     'error_mnist_selection_bias.dat' index 7 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#CC79A7' notitle, \
+     'error_mnist_selection_bias.dat' index 7 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
      'error_mnist_selection_bias.dat' index 7 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 10 ps 0.8 pi 7 title 'gradpu_no_upweighting N-class', \
-     'error_mnist_selection_bias.dat' index 8 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#E69F00' notitle, \
+     'error_mnist_selection_bias.dat' index 8 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
      'error_mnist_selection_bias.dat' index 8 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'gradpu_no_gp P-class', \
-     'error_mnist_selection_bias.dat' index 9 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#E69F00' notitle, \
+     'error_mnist_selection_bias.dat' index 9 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
      'error_mnist_selection_bias.dat' index 9 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 12 ps 0.8 pi 7 title 'gradpu_no_gp N-class'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
