@@ -23,17 +23,11 @@ torch::Tensor EngineContext::score(const torch::Tensor& ids, ScoreModel* model) 
 
 torch::Tensor EngineContext::score_inputs(const torch::Tensor& x, ScoreModel* model) {
   ScoreModel& m = model ? *model : *s_.model;
-  torch::NoGradGuard no_grad;
   const bool was_training = m.is_training();
   m.eval();
-  std::vector<torch::Tensor> parts;
-  const std::int64_t step = s_.spec->train.eval_batch_size;
-  for (std::int64_t start = 0; start < x.size(0); start += step) {
-    parts.push_back(m.forward(x.slice(0, start, std::min(start + step, x.size(0)))).reshape({-1}).to(torch::kFloat));
-  }
+  const auto scores = score_in_batches(m, x, s_.spec->train.eval_batch_size).to(torch::kFloat);
   m.train(was_training);
-  if (parts.empty()) return torch::empty({0}, torch::TensorOptions().dtype(torch::kFloat).device(device()));
-  return torch::cat(parts);
+  return scores;
 }
 
 void EngineContext::set_prior(double prior) {

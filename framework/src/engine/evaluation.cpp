@@ -7,14 +7,9 @@
 namespace pulab {
 namespace {
 
+// Scores on the CPU, where the metrics are computed.
 torch::Tensor score_all(ScoreModel& model, const torch::Tensor& x, std::int64_t batch_size) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> parts;
-  for (std::int64_t start = 0; start < x.size(0); start += batch_size) {
-    parts.push_back(model.forward(x.slice(0, start, std::min(start + batch_size, x.size(0)))).reshape({-1}));
-  }
-  if (parts.empty()) return torch::empty({0}, x.options());
-  return torch::cat(parts).to(torch::kCPU);
+  return score_in_batches(model, x, batch_size).to(torch::kCPU);
 }
 
 }  // namespace

@@ -19,6 +19,16 @@ TrainingData to_device(const PUData& pu, torch::Device device, bool oracle) {
   return d;
 }
 
+torch::Tensor score_in_batches(ScoreModel& model, const torch::Tensor& x, std::int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts;
+  for (std::int64_t start = 0; start < x.size(0); start += batch_size) {
+    parts.push_back(model.forward(x.slice(0, start, std::min(start + batch_size, x.size(0)))).reshape({-1}));
+  }
+  if (parts.empty()) return torch::empty({0}, x.options());
+  return torch::cat(parts);
+}
+
 Batch gather_batch(const TrainingData& data, const BatchIds& ids, const SampleState& state, double prior,
                    const Progress& progress) {
   Batch batch;

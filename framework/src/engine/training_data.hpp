@@ -6,6 +6,7 @@
 
 #include "data/pu_split.hpp"
 #include "pulab/batch_sampler.hpp"
+#include "pulab/model.hpp"
 #include "pulab/training_step.hpp"
 
 namespace pulab {
@@ -23,6 +24,10 @@ struct TrainingData {
 
 // Moves the split to `device`; U's labels travel only when `oracle`.
 TrainingData to_device(const PUData& pu, torch::Device device, bool oracle);
+
+// g(x) of `x` without gradients, in batches of `batch_size`, flattened to [n] on x's device. The
+// caller sets the model's mode (evaluation and hooks score in eval mode).
+torch::Tensor score_in_batches(ScoreModel& model, const torch::Tensor& x, std::int64_t batch_size);
 
 // The batch of `ids`: inputs gathered from x_train, ids on the device, the state, prior and
 // progress of this step, and U's labels when the run is an oracle.

@@ -24,8 +24,8 @@ struct StepOutcome {
   bool finite() const;
 };
 
-// Computes the objective on `batch` and, when it is finite, takes one step at learning rate `lr`
-// (already applied to the optimizer). A non-finite outcome takes no step.
+// Computes the objective on `batch` and, when it is finite, takes one optimizer step (the caller
+// has set the step's learning rate). A non-finite outcome takes no step.
 StepOutcome train_step(StepParts& parts, Batch& batch);
 
 }  // namespace pulab
