@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Fetches the benchmark data sets and verifies them.
 #
-#   bash datasets/fetch.sh mnist|fashion-mnist|cifar10|all [more sets...] [--dir D]
+#   bash datasets/fetch.sh mnist|fashion-mnist|cifar10|SET|tabular|all [more sets...] [--dir D]
 #
-# Files go to D/mnist/, D/fashion-mnist/, D/cifar10/ (D: --dir, else $PULAB_DATA, else ./data),
-# stored raw (uncompressed). MNIST and FashionMNIST files are checked against the SHA-256 sums
-# in datasets/checksums.txt (the list the C++ dataset plugins use too); a mismatching file is
+# Files go to D/mnist/, D/fashion-mnist/, D/cifar10/, D/SET/ (D: --dir, else $PULAB_DATA, else
+# ./data), stored raw (uncompressed). MNIST and FashionMNIST files are checked against the SHA-256
+# sums in datasets/checksums.txt (the list the C++ dataset plugins use too); a mismatching file is
 # deleted. Files already present with the right checksum are not fetched again.
+#
+# The tabular sets (SET: spambase, ticdata, satellite, shuttle, letter; `tabular` = all five) come
+# from Debian's R packages r-cran-kernlab and r-cran-mlbench (their .rda files, read by
+# python3-rdata; scripts/setup.sh installs the three): datasets/tabular/rda_to_csv.py checks the
+# .rda file's SHA-256, converts it to D/SET/train.csv and test.csv for the `csv` data set, checks
+# their SHA-256 and only then renames them into place. This script installs nothing for them.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,9 +24,12 @@ CIFAR_MD5="c32a1d4ab5d03f1284b67883e8d87530"
 CIFAR_FILES=(data_batch_1.bin data_batch_2.bin data_batch_3.bin data_batch_4.bin data_batch_5.bin test_batch.bin)
 CIFAR_BATCH_BYTES=30730000  # 10000 records of 3073 bytes
 IDX_FILES=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+TABULAR_SETS=(spambase ticdata satellite shuttle letter)
+# The converter runs on Debian's Python, where python3-rdata is installed (not a virtualenv's).
+PYTHON="${PULAB_PYTHON:-/usr/bin/python3}"
 
 usage() {
-  echo "usage: bash datasets/fetch.sh mnist|fashion-mnist|cifar10|all [...] [--dir D]" >&2
+  echo "usage: bash datasets/fetch.sh mnist|fashion-mnist|cifar10|spambase|ticdata|satellite|shuttle|letter|tabular|all [...] [--dir D]" >&2
   echo "  D defaults to \$PULAB_DATA if set, else ./data" >&2
   exit 2
 }
@@ -36,7 +45,9 @@ while [[ $# -gt 0 ]]; do
     --dir=*) DIR="${1#--dir=}"; shift ;;
     mnist|cifar10) SETS+=("$1"); shift ;;
     fashion-mnist|fashion_mnist) SETS+=(fashion-mnist); shift ;;
-    all) SETS+=(mnist fashion-mnist cifar10); shift ;;
+    spambase|ticdata|satellite|shuttle|letter) SETS+=("$1"); shift ;;
+    tabular) SETS+=("${TABULAR_SETS[@]}"); shift ;;
+    all) SETS+=(mnist fashion-mnist cifar10 "${TABULAR_SETS[@]}"); shift ;;
     -h|--help) usage ;;
     *) error "unknown argument '$1'"; usage ;;
   esac
@@ -187,12 +198,34 @@ fetch_cifar10() {
   done
 }
 
+# A tabular set: converted from its Debian package's .rda file (see the header).
+fetch_tabular() {
+  local set="$1"
+  if present_and_valid "$set/train.csv" && present_and_valid "$set/test.csv"; then
+    info "$set: all files present and verified in $DIR/$set"; return 0
+  fi
+  local part
+  for part in train.csv test.csv; do
+    if [[ -f "$DIR/$set/$part" ]] && ! present_and_valid "$set/$part"; then
+      info "$DIR/$set/$part: present but its checksum is wrong; deleting it and converting again"
+      rm -f "$DIR/$set/$part"
+    fi
+  done
+  if [[ ! -x "$PYTHON" ]]; then
+    error "$set: $PYTHON not found; the conversion needs Debian's python3 with python3-rdata (scripts/setup.sh)"
+    return 1
+  fi
+  "$PYTHON" "$SCRIPT_DIR/tabular/rda_to_csv.py" "$set" --out "$DIR" --checksums "$CHECKSUMS" || {
+    error "$set: conversion failed (above); nothing was written to $DIR/$set"; return 1; }
+}
+
 status=0
 for set in "${SETS[@]}"; do
   case "$set" in
     mnist) fetch_mnist || status=1 ;;
     fashion-mnist) fetch_fashion_mnist || status=1 ;;
     cifar10) fetch_cifar10 || status=1 ;;
+    spambase|ticdata|satellite|shuttle|letter) fetch_tabular "$set" || status=1 ;;
   esac
 done
 exit $status

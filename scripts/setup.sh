@@ -18,6 +18,8 @@ packages=(
   zlib1g-dev libssl-dev         # gzip'd IDX files, SHA-256 checksums
   libgtest-dev                  # the test suite
   gnuplot-nox                   # pulab report's plots (PNG and SVG); without it the report has tables only
+  r-cran-kernlab r-cran-mlbench # tabular data sets (Spambase, CoIL 2000, Satellite, Shuttle, Letter) as .rda files
+  python3-rdata                 # reads those .rda files: datasets/fetch.sh converts them to CSV (no R needed)
 )
 
 missing=()

@@ -191,7 +191,7 @@ TEST(Cli, PluginsListsTheLoadedPlugins) {
   EXPECT_EQ(c.status, 0) << c.output;
   EXPECT_NE(c.output.find("naive 1.0.0"), std::string::npos) << c.output;
   EXPECT_NE(c.output.find("libpulab_naive.so"), std::string::npos) << c.output;
-  EXPECT_NE(c.output.find("dataset      synthetic"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("dataset          synthetic"), std::string::npos) << c.output;
 }
 
 TEST(Cli, DescribeShowsTheSchema) {

@@ -4,6 +4,7 @@
 #include "pulab/dataset_source.hpp"
 #include "pulab/labeling_mechanism.hpp"
 #include "pulab/model.hpp"
+#include "pulab/prior_estimator.hpp"
 #include "pulab/regularizer.hpp"
 #include "pulab/risk_estimator.hpp"
 #include "pulab/sample_weighting.hpp"
@@ -19,4 +20,5 @@ DatasetSource::~DatasetSource() = default;
 TrainingHook::~TrainingHook() = default;
 TrainingContext::~TrainingContext() = default;
 BatchSampler::~BatchSampler() = default;
+PriorEstimator::~PriorEstimator() = default;
 }  // namespace pulab

@@ -25,6 +25,7 @@ class ScoreModel;
 class DatasetSource;
 class TrainingHook;
 class BatchSampler;
+class PriorEstimator;
 
 // The word for each interface in messages ("unknown risk 'nnpuu'").
 template <class Interface>
@@ -37,6 +38,7 @@ template <> inline const char* kind_name<ScoreModel>() { return "model"; }
 template <> inline const char* kind_name<DatasetSource>() { return "dataset"; }
 template <> inline const char* kind_name<TrainingHook>() { return "hook"; }
 template <> inline const char* kind_name<BatchSampler>() { return "sampler"; }
+template <> inline const char* kind_name<PriorEstimator>() { return "prior estimator"; }
 
 // What a factory may need besides its parameters.
 struct BuildContext {
@@ -92,6 +94,7 @@ struct Registries {
   Registry<DatasetSource> datasets;
   Registry<TrainingHook> hooks;
   Registry<BatchSampler> samplers;
+  Registry<PriorEstimator> prior_estimators;  // last: appending keeps the layout older plugins see
 
   template <class Interface>
   Registry<Interface>& of();
@@ -101,7 +104,7 @@ struct Registries {
   // Calls f(registry) for every registry, in the order `pulab plugins` lists them.
   template <class F>
   void for_each(F&& f) const {
-    f(datasets), f(labelings), f(models), f(samplers), f(risks), f(regularizers), f(weightings), f(hooks);
+    f(datasets), f(labelings), f(models), f(samplers), f(risks), f(regularizers), f(weightings), f(hooks), f(prior_estimators);
   }
 };
 
@@ -113,6 +116,7 @@ template <> inline Registry<ScoreModel>& Registries::of<ScoreModel>() { return m
 template <> inline Registry<DatasetSource>& Registries::of<DatasetSource>() { return datasets; }
 template <> inline Registry<TrainingHook>& Registries::of<TrainingHook>() { return hooks; }
 template <> inline Registry<BatchSampler>& Registries::of<BatchSampler>() { return samplers; }
+template <> inline Registry<PriorEstimator>& Registries::of<PriorEstimator>() { return prior_estimators; }
 
 // Handed to a plugin's registration function.
 class Registrar {

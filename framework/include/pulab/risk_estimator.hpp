@@ -34,6 +34,12 @@ class RiskEstimator {
  public:
   virtual ~RiskEstimator();
 
+  // Called at every training step, and once per epoch by the evaluation for the PU-only criterion
+  // "PU risk" (docs/reporting.md): under no-grad, with the labeled validation positives as P and the
+  // other validation samples as U, no positive weights, and a Batch without sample ids, state or U's
+  // labels. So compute must not draw random numbers nor keep anything between calls (training must
+  // not depend on the evaluation). A risk whose state_use() reads state or is an oracle is not
+  // called by the evaluation (its PU risk is recorded as null).
   virtual RiskOutput compute(const RiskInput& input) = 0;
 
   // The per-sample state it reads, and whether it is an oracle baseline (reads U's true labels).

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include <boost/program_options.hpp>
@@ -10,6 +11,7 @@
 
 #include "config/config_node.hpp"
 #include "config/experiment.hpp"
+#include "cli/estimate_prior.hpp"
 #include "cli/scaffold.hpp"
 #include "engine/results.hpp"
 #include "engine/sweep_runner.hpp"
@@ -66,6 +68,19 @@ const CommandHelp kCommands[] = {
   --set key=value      as for run
   --shard K/N          mark the runs of shard K of N
 )"},
+    {"estimate-prior", R"(  pulab estimate-prior FILE [--estimator NAME[:key=value,...]]... [--set key=value]... [--out DIR]
+                                              estimate the class prior of U on the experiment's splits (no
+                                              training of a method); prints each estimate and its error
+)",
+     R"(estimate-prior options:
+  --estimator SPEC     a prior estimator and its parameters, e.g. bbe, dedpul, km2,
+                       elkan_noto:estimator=e3 (repeatable; default: the experiment's [prior_estimator]);
+                       estimators reading P-vs-U scores share one classifier per split
+  --set key=value      as for run (prior_estimator.folds=3, split.positive_classes=[0], ...)
+  --out DIR            also write DIR/estimates.csv (one row per split and estimator) and DIR/summary.md
+  --threads N          intra-op threads (default: train.threads, else all cores)
+  --quiet              no progress lines
+)"},
     {"status", R"(  pulab status DIR|FILE [--json] [--summary]  which runs are finished, running, failed, interrupted,
                                               missing, corrupt
 )",
@@ -107,8 +122,8 @@ const CommandHelp kCommands[] = {
   NAME                 the plugin's (and its component's) name: a C++ identifier, e.g. my_risk
   --out DIR            the folder the skeleton is written to (default: ./NAME)
 )"},
-    {"report", R"(  pulab report DIR... [--out OUTDIR] [--rows KEY] [--cols KEY] [--paper FILE] [--select-by val|last]
-               [--plot alpha|np|all]... [--title T]
+    {"report", R"(  pulab report DIR... [--out OUTDIR] [--rows KEY] [--cols KEY] [--paper FILE] [--select-by CRITERION]
+               [--selection] [--plot alpha|np|all]... [--title T]
                                               tables and plots from result folders
 )",
      R"(report options:
@@ -119,8 +134,13 @@ const CommandHelp kCommands[] = {
   --cols KEY           column labels, as --rows (default: experiment)
   --paper FILE         published numbers to show beside ours (e.g. experiments/paper/paper_numbers.toml)
   --paper-table ID     take them from this table of FILE only (default: the best-covering table)
-  --select-by val|last pick each cell's hyper-parameters by the validation accuracy of the best-validation
-                       epoch (val, default) or of the last epoch; never by test accuracy
+  --select-by CRITERION
+                       pick each cell's hyper-parameters by the validation accuracy of the best-validation
+                       epoch (val, default) or of the last epoch (last), or by a PU-only criterion on
+                       validation at the epoch it picks: pu_auc, pa (proxy accuracy), lee_liu
+                       (r^2/P(y=1)) or pu_risk (the run's own risk, lowest); never by test accuracy
+  --selection          add a section: test accuracy at the epoch each criterion picks against the
+                       oracle's (best validation accuracy), and which PU-only criterion loses least
   --plot KIND          add a plot: alpha (accuracy per epoch per gradient-penalty alpha), np (accuracy
                        vs n_labeled), or all; accuracy and error (per-class error) per epoch are always drawn
   --no-plots           tables only
@@ -358,6 +378,61 @@ int cmd_plan(const std::vector<std::string>& args) {
   return 0;
 }
 
+// "elkan_noto:estimator=e3" -> overrides prior_estimator.name=elkan_noto, prior_estimator.estimator=e3.
+std::vector<std::string> estimator_overrides(const std::string& spec) {
+  const auto colon = spec.find(':');
+  std::vector<std::string> out{"prior_estimator.name=\"" + spec.substr(0, colon) + "\""};
+  if (colon == std::string::npos) return out;
+  std::stringstream rest(spec.substr(colon + 1));
+  for (std::string assignment; std::getline(rest, assignment, ',');) {
+    if (assignment.find('=') == std::string::npos) {
+      throw Error("--estimator " + spec + ": '" + assignment + "' is not key=value");
+    }
+    out.push_back("prior_estimator." + assignment);
+  }
+  return out;
+}
+
+int cmd_estimate_prior(const std::vector<std::string>& args) {
+  std::string file, out_dir;
+  std::vector<std::string> estimators;
+  std::int64_t threads = 0;
+  CommonArgs common;
+  po::options_description desc;
+  desc.add_options()("file", po::value(&file))("set", po::value(&common.overrides)->composing())(
+      "plugin-dir", po::value(&common.plugin_dirs)->composing())("estimator", po::value(&estimators)->composing())(
+      "out", po::value(&out_dir))("threads", po::value(&threads))("quiet", po::bool_switch());
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (file.empty()) throw Error("estimate-prior: give an experiment FILE");
+  PluginHost host;
+  load_plugins(host, common.plugin_dirs);
+  std::vector<EstimatorVariant> variants;
+  if (estimators.empty()) {
+    variants.push_back({"", expand(load_experiment(file, common.overrides), common.overrides, host).specs});
+    for (const auto& r : variants.back().runs) {
+      if (!r.prior_estimation.estimator.name.empty()) variants.back().label = r.prior_estimation.estimator.name;
+    }
+  }
+  for (const auto& spec : estimators) {
+    // The named estimator replaces the experiment's [prior_estimator]; --set still applies last.
+    ConfigNode root = load_experiment(file, {});
+    root.as_table().erase("prior_estimator");
+    std::vector<std::string> overrides = estimator_overrides(spec);
+    overrides.insert(overrides.end(), common.overrides.begin(), common.overrides.end());
+    for (const auto& o : overrides) apply_override(root, o);
+    variants.push_back({spec, expand(root, overrides, host).specs});
+  }
+  EstimatePriorOptions options;
+  options.out_dir = out_dir;
+  options.threads = threads;
+  options.quiet = vm["quiet"].as<bool>();
+  return estimate_prior_command(variants, host, options);
+}
+
 int cmd_plugins(const std::vector<std::string>& args) {
   CommonArgs common;
   po::options_description desc;
@@ -378,7 +453,7 @@ int cmd_plugins(const std::vector<std::string>& args) {
       for (const auto& [name, c] : registry.entries()) {
         using Entry = std::decay_t<decltype(c)>;
         using Interface = typename decltype(Entry::factory)::result_type::element_type;
-        if (c.plugin == p.name) fmt::print("    {:<12} {:<24} {}\n", kind_name<Interface>(), name, c.help);
+        if (c.plugin == p.name) fmt::print("    {:<16} {:<24} {}\n", kind_name<Interface>(), name, c.help);
       }
     };
     host.registries().for_each(list);
@@ -576,12 +651,12 @@ int cmd_report(const std::vector<std::string>& args) {
   std::vector<std::string> dirs, plots;
   std::string out, rows, cols, paper, paper_table, select_by = "val", title;
   int digits = 1;
-  bool no_plots = false;
+  bool no_plots = false, selection = false;
   po::options_description desc;
   desc.add_options()("dir", po::value(&dirs)->composing())("out", po::value(&out))("rows", po::value(&rows))(
       "cols", po::value(&cols))("paper", po::value(&paper))("paper-table", po::value(&paper_table))(
       "select-by", po::value(&select_by))("plot", po::value(&plots)->composing())("no-plots", po::bool_switch(&no_plots))(
-      "title", po::value(&title))("digits", po::value(&digits));
+      "title", po::value(&title))("digits", po::value(&digits))("selection", po::bool_switch(&selection));
   po::positional_options_description pos;
   pos.add("dir", -1);
   po::variables_map vm;
@@ -598,6 +673,7 @@ int cmd_report(const std::vector<std::string>& args) {
   options.paper = paper;
   options.paper_table = paper_table;
   options.select_by = report::parse_select_by(select_by);
+  options.selection = selection;
   options.title = title;
   options.digits = digits;
   if (no_plots) options.plots.clear();
@@ -646,8 +722,10 @@ int main(int argc, char** argv) {
     if (command == "report") return cmd_report(args);
     if (command == "status") return cmd_status(args);
     if (command == "slurm") return cmd_slurm(args);
+    if (command == "estimate-prior") return cmd_estimate_prior(args);
     if (command == "new") return cmd_new(args);
-    std::string m = closest_match(command, {"run", "plan", "plugins", "describe", "report", "new", "status", "slurm"});
+    std::string m = closest_match(command, {"run", "plan", "plugins", "describe", "report", "new", "status", "slurm",
+                                                "estimate-prior"});
     std::cerr << "pulab: error: unknown command '" << command << "'" << (m.empty() ? "" : " (did you mean '" + m + "'?)")
               << "; see pulab --help\n";
     return 2;

@@ -61,11 +61,34 @@ const Schema& split_schema() {
       param::integers("positive_classes", {}, "classes that form the positive class (empty = the data set's default)")
           .at_least(0),
       param::integer("n_labeled", 1000, "number of labeled positives n_p").at_least(1),
+      param::real("label_frequency", 0.0,
+                  "instead of n_labeled: the fraction c in (0, 1] of the pool's positives that are labeled "
+                  "(n_p = floor(c * positives of the pool)); absent = n_labeled decides"),
       param::integer("n_validation", 500, "validation instances taken from the training set").at_least(0),
       param::text("scenario", "single", "single: U excludes the labeled positives; case_control: U is the whole pool")
           .one_of({"single", "case_control"}),
-      param::real("prior", -1.0, "class prior pi given to the methods, in (0, 1); negative = the true prior of U")
+      param::real("prior", -1.0,
+                  "class prior pi given to the methods, in (0, 1); negative = the true prior of U; \"estimate\" = "
+                  "the [prior_estimator]'s estimate")
           .range(-1, 1),
+  };
+  return schema;
+}
+
+const Schema& prior_estimator_schema() {
+  static const Schema schema{
+      param::integer("folds", 5, "cross-fitting folds of the P-vs-U classifier (each sample is scored by a "
+                                 "classifier trained on the other folds)")
+          .range(2, 20),
+      param::integer("classifier_epochs", 5, "epochs of the P-vs-U classifier (passes over its unlabeled data)")
+          .at_least(1),
+      param::integer("classifier_batch_size", 512, "batch size of the P-vs-U classifier (drawn from P and U together)").at_least(2),
+      param::real("classifier_lr", 1e-3, "Adam learning rate of the P-vs-U classifier").range(1e-8, 1),
+      param::text("out_of_range", "clip", "an estimate outside [min_prior, max_prior]: clip it (with a warning) "
+                                          "or fail the run")
+          .one_of({"clip", "fail"}),
+      param::real("min_prior", 0.01, "smallest prior handed to the methods").range(1e-6, 0.5),
+      param::real("max_prior", 0.99, "largest prior handed to the methods").range(0.5, 1 - 1e-6),
   };
   return schema;
 }
@@ -504,11 +527,47 @@ std::vector<RunConfig> expand_sweep(const ConfigNode& experiment, const std::vec
   return runs;
 }
 
+namespace {
+
+// [prior_estimator]: the component's keys against its schema, the host's against
+// prior_estimator_schema(). Returns the host's keys (empty Params when the table is absent).
+Params resolve_prior_estimation(const ConfigNode& root, RunSpec& spec, const Registries& registries) {
+  const ConfigNode* table = root.find("prior_estimator");
+  if (!table) {
+    if (spec.split.estimate_prior) {
+      const ConfigNode* split = root.find("split");
+      const ConfigNode* prior = split ? split->find("prior") : nullptr;
+      throw ConfigError((prior ? prior->loc : root.loc).str() +
+                        ": split.prior = \"estimate\" needs a [prior_estimator] table naming the estimator, e.g. "
+                        "[prior_estimator] name = \"bbe\" (see `pulab plugins`)");
+    }
+    return Params();
+  }
+  if (!table->is_table()) throw ConfigError(table->loc.str() + ": 'prior_estimator' must be a table");
+  const std::vector<std::string> host_keys = keys_of(prior_estimator_schema());
+  spec.prior_estimation.estimator =
+      resolve_component(*table, "prior_estimator", registries.prior_estimators, "", host_keys);
+  std::vector<std::string> component_keys = {"name"};
+  for (const auto& [k, v] : spec.prior_estimation.estimator.params.values()) component_keys.push_back(k);
+  const Params host = check_against_schema(*table, prior_estimator_schema(), "prior_estimator", component_keys);
+  auto& e = spec.prior_estimation;
+  e.folds = host.integer("folds");
+  e.classifier_epochs = host.integer("classifier_epochs");
+  e.classifier_batch_size = host.integer("classifier_batch_size");
+  e.classifier_lr = host.real("classifier_lr");
+  e.out_of_range = host.text("out_of_range");
+  e.min_prior = host.real("min_prior");
+  e.max_prior = host.real("max_prior");
+  return host;
+}
+
+}  // namespace
+
 RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   const ConfigNode& root = run.config;
   static const std::vector<std::string> host_tables{"dataset", "labeling", "model", "risk", "weighting",
                                                     "regularizer", "hook", "sampler", "split", "train",
-                                                    "report", "sweep"};
+                                                    "report", "sweep", "prior_estimator"};
   // Unknown top-level keys and tables.
   std::vector<std::string> top_keys = keys_of(top_level_schema());
   std::vector<std::string> allowed = top_keys;
@@ -519,7 +578,8 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
     if (std::find(top_keys.begin(), top_keys.end(), key) == top_keys.end()) {
       throw ConfigError(node.loc.str() + ": unknown top-level key '" + key + "'" + did_you_mean(key, allowed) +
                         "; known: name, output_dir, data_dir, run_id and the tables dataset, labeling, model, "
-                        "risk, weighting, regularizer.<name>, hook.<name>, sampler, split, train, report, sweep");
+                        "risk, weighting, regularizer.<name>, hook.<name>, sampler, split, train, report, sweep, "
+                        "prior_estimator");
     }
     top.as_table().emplace(key, node);
   }
@@ -597,16 +657,43 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   spec.train.eval_batch_size = train.integer("eval_batch_size");
   spec.train.precision = train.text("precision");
 
-  const Params split = check_against_schema(host_table("split"), split_schema(), "split");
+  // split.prior is a number or the word "estimate"; the schema checks the number.
+  ConfigNode split_table = host_table("split");
+  if (const ConfigNode* prior = split_table.find("prior"); prior && prior->is_string()) {
+    if (prior->as_string() != "estimate") {
+      throw ConfigError(prior->loc.str() + ": split.prior = \"" + prior->as_string() +
+                        "\" is not understood: give a number in (0, 1), a negative number for the true prior of U, "
+                        "or \"estimate\" (with a [prior_estimator] table)");
+    }
+    spec.split.estimate_prior = true;
+    split_table.as_table().erase("prior");
+  }
+  const Params split = check_against_schema(split_table, split_schema(), "split");
   spec.split.positive_classes = split.integers("positive_classes");
   spec.split.n_labeled = split.integer("n_labeled");
+  {
+    // split.label_frequency replaces n_labeled: giving both is ambiguous, and c must be in (0, 1].
+    const ConfigNode split_keys = host_table("split");
+    if (const ConfigNode* c = split_keys.find("label_frequency")) {
+      const double value = split.real("label_frequency");
+      if (!(value > 0 && value <= 1)) {
+        throw ConfigError(c->loc.str() + ": split.label_frequency = " + format_param(value) +
+                          " is out of range: the fraction of the positives that are labeled must be in (0, 1]");
+      }
+      if (const ConfigNode* n = split_keys.find("n_labeled")) {
+        throw ConfigError(c->loc.str() + ": split.label_frequency and split.n_labeled (" + n->loc.str() +
+                          ") are both given; they are alternatives: keep one");
+      }
+      spec.split.label_frequency = value;
+      spec.split.n_labeled = 0;  // decided by the split from the pool's positives
+    }
+  }
   spec.split.n_validation = split.integer("n_validation");
   spec.split.scenario = split.text("scenario");
   spec.split.prior = split.real("prior");
   // A prior of 0 or 1 says one class is absent from U: every PU risk degenerates (the schema's
   // range cannot say "in (0, 1) or negative").
   if (spec.split.prior >= 0 && !(spec.split.prior > 0 && spec.split.prior < 1)) {
-    const ConfigNode split_table = host_table("split");
     const ConfigNode* node = split_table.find("prior");
     throw ConfigError((node ? node->loc.str() : root.loc.str()) + ": split.prior = " + format_param(spec.split.prior) +
                       " is out of range: a class prior must be in (0, 1), or negative (the default, -1) for the true "
@@ -614,6 +701,7 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   }
 
   const Params report = check_against_schema(host_table("report"), report_schema(), "report");
+  const Params estimation = resolve_prior_estimation(root, spec, registries);
 
   // The operative configuration: every default filled in, no base, no sweep.
   ConfigNode resolved = params_to_node(top_params, "");
@@ -640,6 +728,16 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   resolved.as_table()["sampler"] = params_to_node(spec.sampler.params, spec.sampler.name);
   resolved.as_table()["train"] = params_to_node(train, "");
   resolved.as_table()["split"] = params_to_node(split, "");
+  // Exactly one of n_labeled and label_frequency, so that the written configuration runs again
+  // (and a configuration without label_frequency reads as before it existed).
+  resolved.as_table()["split"].as_table().erase(spec.split.label_frequency > 0 ? "n_labeled" : "label_frequency");
+  if (spec.split.estimate_prior) resolved.as_table()["split"].as_table()["prior"] = ConfigNode(std::string("estimate"), {});
+  if (!spec.prior_estimation.estimator.name.empty()) {
+    ConfigNode table = params_to_node(spec.prior_estimation.estimator.params, spec.prior_estimation.estimator.name);
+    const ConfigNode host_keys = params_to_node(estimation, "");
+    for (const auto& [k, v] : host_keys.as_table()) table.as_table()[k] = v;
+    resolved.as_table()["prior_estimator"] = std::move(table);
+  }
   resolved.as_table()["report"] = params_to_node(report, "");
   spec.resolved = std::move(resolved);
   return spec;

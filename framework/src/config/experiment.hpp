@@ -8,6 +8,7 @@
 //   [hook.<name>]                          zero or more training hooks, keyed by component name
 //   [sampler]                              the batch sampler: `name` + its parameters (default joint)
 //   [split] [train] [report]               the host's own tables
+//   [prior_estimator]                      the class-prior estimator (split.prior = "estimate")
 //   [sweep]                                dotted key = [values] ... and compose = [files]
 // No LibTorch here.
 #include <cstdint>
@@ -48,9 +49,23 @@ struct TrainConfig {
 struct SplitConfig {
   std::vector<std::int64_t> positive_classes;  // empty = the data set's default
   std::int64_t n_labeled = 0;
+  double label_frequency = 0;  // > 0: n_labeled = floor(c * positives of the pool) instead (n_labeled unused)
   std::int64_t n_validation = 0;
   std::string scenario;  // single | case_control
   double prior = -1;     // < 0: the true class prior of the unlabeled data
+  bool estimate_prior = false;  // split.prior = "estimate": the [prior_estimator] gives it
+};
+
+// [prior_estimator]: the estimator (name + its parameters) and the host's keys for the P-vs-U
+// classifier the engine trains for it. estimator.name is "" when the table is absent.
+struct PriorEstimationConfig {
+  ComponentConfig estimator;
+  std::int64_t folds = 5;                // cross-fitting: every sample scored by a classifier that never saw it
+  std::int64_t classifier_epochs = 5;    // passes over the training folds' unlabeled data
+  std::int64_t classifier_batch_size = 512;
+  double classifier_lr = 1e-3;
+  std::string out_of_range = "clip";     // an estimate outside [min_prior, max_prior]: clip (and warn) | fail
+  double min_prior = 0.01, max_prior = 0.99;
 };
 
 // One run, fully resolved: every default filled in.
@@ -66,6 +81,7 @@ struct RunSpec {
   ComponentConfig sampler;                    // "joint" unless [sampler] says otherwise
   TrainConfig train;
   SplitConfig split;
+  PriorEstimationConfig prior_estimation;
   std::vector<std::pair<std::string, std::string>> sweep_values;  // what this run varies
   ConfigNode resolved;  // the operative configuration, written next to the results
 
@@ -101,6 +117,7 @@ const Schema& train_schema();
 const Schema& split_schema();
 const Schema& top_level_schema();
 const Schema& report_schema();
+const Schema& prior_estimator_schema();  // the host's keys of [prior_estimator]
 
 // Checks a table against a schema (unknown keys, types, ranges, choices) and fills defaults.
 // `table_name` appears in messages ("[train]").

@@ -1,6 +1,8 @@
 #include "data/pu_split.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <sstream>
 #include <string>
 
 #include <torch/torch.h>
@@ -46,6 +48,34 @@ void check_classes(const LabeledData& data, const std::vector<std::int64_t>& cla
   }
 }
 
+// floor(c * n_positive), as Python's int(n_positive * c) in PU-Bench (the same double product).
+std::int64_t labeled_count(double c, std::int64_t n_positive) {
+  return static_cast<std::int64_t>(std::floor(double(n_positive) * c));
+}
+
+std::string format_real(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+// The mechanism's n picks among the positives of (x, positive), checked: n distinct positives.
+torch::Tensor select_checked(LabelingMechanism& labeling, const torch::Tensor& x, const torch::Tensor& positive,
+                             std::int64_t n, std::uint64_t seed, const std::string& where) {
+  if (n == 0) return torch::empty({0}, torch::kLong);  // a small validation set at a low c: nothing to label
+  auto picked = labeling.select({x, positive, n, seed}).to(torch::kLong);
+  if (picked.dim() != 1 || picked.size(0) != n) {
+    throw Error("the labeling mechanism returned " + std::to_string(picked.numel()) + " indices, expected " +
+                std::to_string(n) + where);
+  }
+  auto taken = torch::zeros({x.size(0)}, torch::kBool);
+  taken.index_put_({picked}, true);
+  if (taken.sum().item<std::int64_t>() != n || !positive.index_select(0, picked).all().item<bool>()) {
+    throw Error("the labeling mechanism returned repeated indices or negatives" + where);
+  }
+  return picked;
+}
+
 }  // namespace
 
 PUData make_pu_split(const LabeledData& data, const SplitConfig& split, LabelingMechanism& labeling,
@@ -67,20 +97,23 @@ PUData make_pu_split(const LabeledData& data, const SplitConfig& split, Labeling
   const auto pool_x = data.train.x.index_select(0, pool_idx);
   const auto pool_pos = positive.index_select(0, pool_idx);
   const auto n_pool_pos = pool_pos.sum().item<std::int64_t>();
-  if (split.n_labeled > n_pool_pos) {
-    throw Error("split.n_labeled = " + std::to_string(split.n_labeled) + " but the training pool holds only " +
-                std::to_string(n_pool_pos) + " positives");
+  // split.label_frequency = c: n_p = floor(c * positives of the pool), PU-Bench's int(n_pos * c)
+  // on the training part left after the validation rows are taken.
+  const bool by_frequency = split.label_frequency > 0;
+  const std::int64_t n_labeled = by_frequency ? labeled_count(split.label_frequency, n_pool_pos) : split.n_labeled;
+  const std::string labeled_key = by_frequency ? "split.label_frequency = " + format_real(split.label_frequency) +
+                                                     " (n_p = " + std::to_string(n_labeled) + ")"
+                                               : "split.n_labeled = " + std::to_string(n_labeled);
+  if (by_frequency && n_labeled < 1) {
+    throw Error(labeled_key + " labels no positive: the training pool holds " + std::to_string(n_pool_pos) +
+                " positives and floor(c * " + std::to_string(n_pool_pos) + ") = 0; raise split.label_frequency");
   }
-  auto labeled = labeling.select({pool_x, pool_pos, split.n_labeled, seed + 1}).to(torch::kLong);
-  if (labeled.dim() != 1 || labeled.size(0) != split.n_labeled) {
-    throw Error("the labeling mechanism returned " + std::to_string(labeled.numel()) + " indices, expected " +
-                std::to_string(split.n_labeled));
+  if (n_labeled > n_pool_pos) {
+    throw Error(labeled_key + " but the training pool holds only " + std::to_string(n_pool_pos) + " positives");
   }
+  const auto labeled = select_checked(labeling, pool_x, pool_pos, n_labeled, seed + 1, "");
   auto is_labeled = torch::zeros({pool_idx.size(0)}, torch::kBool);
   is_labeled.index_put_({labeled}, true);
-  if (is_labeled.sum().item<std::int64_t>() != split.n_labeled || !pool_pos.index_select(0, labeled).all().item<bool>()) {
-    throw Error("the labeling mechanism returned repeated indices or negatives");
-  }
 
   PUData out;
   out.x_p = pool_x.index_select(0, labeled).contiguous();
@@ -90,10 +123,20 @@ PUData make_pu_split(const LabeledData& data, const SplitConfig& split, Labeling
   out.u_positive = pool_pos.index_select(0, u_idx).contiguous();
   out.x_val = data.train.x.index_select(0, val_idx).contiguous();
   out.y_val = positive.index_select(0, val_idx).contiguous();
-  // PU-only validation view: each validation positive is labeled with the training set's
-  // labeling rate, so a criterion that sees only (labeled, unlabeled) can select models.
-  const double rate = double(split.n_labeled) / double(n_pool_pos);
-  out.val_labeled = out.y_val & (torch::rand({out.y_val.size(0)}, gen) < rate);
+  // PU-only validation view, so that a criterion that sees only (labeled, unlabeled) can select
+  // models. n_labeled: each validation positive is labeled with the training set's labeling rate.
+  // label_frequency: floor(c * validation positives) of them, picked by the same labeling
+  // mechanism (PU-Bench labels its validation rows as it labels the training rows).
+  if (by_frequency) {
+    const auto n_val_pos = out.y_val.sum().item<std::int64_t>();
+    const auto val_picked = select_checked(labeling, out.x_val, out.y_val, labeled_count(split.label_frequency, n_val_pos),
+                                           seed + 2, " (validation set)");
+    out.val_labeled = torch::zeros({out.y_val.size(0)}, torch::kBool);
+    out.val_labeled.index_put_({val_picked}, true);
+  } else {
+    const double rate = double(n_labeled) / double(n_pool_pos);
+    out.val_labeled = out.y_val & (torch::rand({out.y_val.size(0)}, gen) < rate);
+  }
   out.x_test = data.test.x.contiguous();
   out.y_test = binarize(data.test.y, classes);
 
@@ -116,9 +159,10 @@ PUData make_pu_split(const LabeledData& data, const SplitConfig& split, Labeling
                 " instances, all positive): check split.positive_classes and split.n_validation");
   }
   if (s.n_unlabeled_positive == 0 && split.prior < 0) {
-    throw Error("split.n_labeled = " + std::to_string(split.n_labeled) +
+    throw Error(labeled_key +
                 " labels every positive of the training pool: the unlabeled set holds no positives, so its true "
-                "prior is 0; lower split.n_labeled, use split.scenario = \"case_control\", or give split.prior");
+                "prior is 0; lower " + (by_frequency ? "split.label_frequency" : "split.n_labeled") +
+                ", use split.scenario = \"case_control\", or give split.prior");
   }
   return out;
 }

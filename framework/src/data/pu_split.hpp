@@ -6,7 +6,12 @@
 // validation set; the labeling mechanism picks n_labeled positives of the rest; everything
 // else is unlabeled. "case_control" keeps the labeled positives in U as well. The test set is
 // the original test set relabeled into positive / negative.
+//
+// split.label_frequency = c instead of n_labeled (PU-Bench's protocol): the validation rows are
+// taken first as above, then n_labeled = floor(c * positives of the rest); the validation set's
+// PU-only view labels floor(c * its positives) with the same mechanism (seed + 2).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <torch/types.h>
@@ -24,6 +29,13 @@ struct SplitStats {
   std::vector<std::int64_t> positive_classes;
   double true_prior = 0;  // positive fraction of U
   double prior = 0;       // what the methods are given
+  // split.prior = "estimate": what estimated it (empty otherwise), its own value before the range
+  // check, and the time it took (classifier included).
+  std::string prior_estimator;
+  double prior_estimate_raw = 0;
+  bool prior_estimate_clipped = false;
+  std::string prior_estimate_note;
+  double prior_estimation_seconds = 0, prior_classifier_seconds = 0;
 };
 
 struct PUData {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -179,12 +180,27 @@ Metrics metrics_from(const json& j) {
   return m;
 }
 
+json optional_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+std::optional<double> optional_from(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+// The PU-only criteria; val_pu_auc stays a key of its own for the readers of older files.
+json val_pu_json(const EpochRecord& e) {
+  return {{"auc", e.val_pu_auc}, {"proxy_accuracy", optional_json(e.val_pu.proxy_accuracy)},
+          {"lee_liu", optional_json(e.val_pu.lee_liu)}, {"risk", optional_json(e.val_pu.risk)}};
+}
+
 json to_json(const EpochRecord& e) {
   return {{"epoch", e.epoch},         {"train_risk", e.train_risk}, {"train_objective", e.train_objective},
           {"lr", e.lr},               {"seconds", e.seconds},       {"train_seconds", e.train_seconds},
           {"peak_rss_mb", e.peak_rss_mb}, {"hook_seconds", e.hook_seconds}, {"prior", e.prior},
           {"threshold", e.threshold},
-          {"val", to_json(e.val)},    {"test", to_json(e.test)},    {"val_pu_auc", e.val_pu_auc}};
+          {"val", to_json(e.val)},    {"test", to_json(e.test)},    {"val_pu_auc", e.val_pu_auc},
+          {"val_pu", val_pu_json(e)}};
 }
 
 json config_to_json(const ConfigNode& n) {
@@ -217,7 +233,11 @@ json segments_json(const RunRecord& record) {
 }
 
 json reading(const EpochRecord& e) {
-  return {{"epoch", e.epoch}, {"val", to_json(e.val)}, {"test", to_json(e.test)}, {"val_pu_auc", e.val_pu_auc}};
+  return {{"epoch", e.epoch},
+          {"val", to_json(e.val)},
+          {"test", to_json(e.test)},
+          {"val_pu_auc", e.val_pu_auc},
+          {"val_pu", val_pu_json(e)}};
 }
 
 json run_header(const RunSpec& spec) {
@@ -286,6 +306,16 @@ std::string result_json(const RunSpec& spec, const SplitStats& split, const RunR
                 {"n_test_positive", split.n_test_positive},
                 {"true_prior", split.true_prior},
                 {"prior", split.prior}};
+  if (!split.prior_estimator.empty()) {
+    // The true prior of U is above for evaluating the estimate only; no component ever saw it.
+    j["split"]["prior_estimation"] = {{"estimator", split.prior_estimator},
+                                      {"estimate", split.prior_estimate_raw},
+                                      {"clipped", split.prior_estimate_clipped},
+                                      {"note", split.prior_estimate_note},
+                                      {"abs_error", std::abs(split.prior_estimate_raw - split.true_prior)},
+                                      {"seconds", split.prior_estimation_seconds},
+                                      {"classifier_seconds", split.prior_classifier_seconds}};
+  }
   json epochs = json::array();
   for (const auto& e : record.epochs) epochs.push_back(to_json(e));
   j["epochs"] = epochs;
@@ -333,6 +363,11 @@ RunRecord history_from_json(const std::string& text) {
     rec.val = metrics_from(e.at("val"));
     rec.test = metrics_from(e.at("test"));
     rec.val_pu_auc = e.at("val_pu_auc");
+    if (const auto pu = e.find("val_pu"); pu != e.end() && pu->is_object()) {  // absent in older checkpoints
+      rec.val_pu.proxy_accuracy = optional_from(*pu, "proxy_accuracy");
+      rec.val_pu.lee_liu = optional_from(*pu, "lee_liu");
+      rec.val_pu.risk = optional_from(*pu, "risk");
+    }
     r.epochs.push_back(rec);
   }
   return r;

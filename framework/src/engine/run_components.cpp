@@ -8,6 +8,7 @@
 #include "pulab/dataset_source.hpp"
 #include "pulab/error.hpp"
 #include "pulab/labeling_mechanism.hpp"
+#include "pulab/prior_estimator.hpp"
 
 namespace pulab {
 
@@ -31,6 +32,8 @@ template std::shared_ptr<DatasetSource> build_component(const Registry<DatasetSo
                                                         const BuildContext&);
 template std::shared_ptr<LabelingMechanism> build_component(const Registry<LabelingMechanism>&,
                                                             const ComponentConfig&, const BuildContext&);
+template std::shared_ptr<PriorEstimator> build_component(const Registry<PriorEstimator>&, const ComponentConfig&,
+                                                         const BuildContext&);
 
 namespace {
 

@@ -1,12 +1,23 @@
 #pragma once
 // What a run records: per-epoch metrics and the run's metadata. Plain data, no LibTorch.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/metrics.hpp"
 
 namespace pulab {
+
+// The PU-only model-selection criteria of an epoch besides PU-AUC, on the validation set's PU view
+// (labeled positives vs the rest), without any true label of validation U (engine/pu_criteria.hpp,
+// docs/reporting.md). Absent: not computable (no validation set, no prior, a risk that reads
+// per-sample state or U's labels).
+struct PuCriteria {
+  std::optional<double> proxy_accuracy;  // PA = 1 - pi - r_u + 2 pi TPR^ (higher is better)
+  std::optional<double> lee_liu;         // r^2 / P(y^=1) (higher is better)
+  std::optional<double> risk;            // the run's risk's reported value on validation P vs U (lower is better)
+};
 
 struct EpochRecord {
   std::int64_t epoch = 0;        // 1-based
@@ -21,6 +32,7 @@ struct EpochRecord {
   double threshold = 0;          // decision threshold used for this epoch's metrics
   Metrics val, test;
   double val_pu_auc = 0.5;       // PU-only criterion: AUC of labeled vs unlabeled validation data
+  PuCriteria val_pu;             // the other PU-only criteria
 };
 
 // One process's share of a run: a run resumed from a checkpoint has several, and a resume may use

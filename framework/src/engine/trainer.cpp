@@ -17,7 +17,9 @@
 #include "engine/engine_context.hpp"
 #include "engine/evaluation.hpp"
 #include "engine/lr_schedule.hpp"
+#include "engine/prior_estimation.hpp"
 #include "engine/results.hpp"
+#include "engine/run_split.hpp"
 #include "engine/run_components.hpp"
 #include "engine/training_data.hpp"
 #include "engine/training_step.hpp"
@@ -47,17 +49,6 @@ std::string duration(double seconds) {
   return fmt::format("{}s", s);
 }
 
-void check_data(const LabeledData& data, const std::string& dataset) {
-  auto check = [&](const LabeledSet& s, const char* which) {
-    if (!s.x.defined() || !s.y.defined() || s.x.dim() < 2 || s.y.dim() != 1 || s.x.size(0) != s.y.size(0)) {
-      throw DataError("dataset '" + dataset + "': the " + which + " set is malformed (x must be [n, ...], y [n])");
-    }
-    if (s.x.scalar_type() != torch::kFloat) throw DataError("dataset '" + dataset + "': x must be float32");
-  };
-  check(data.train, "training");
-  check(data.test, "test");
-}
-
 torch::Device run_device(const RunSpec& spec, const std::string& run_name) {
   if (spec.train.device != "cuda") return torch::Device(torch::kCPU);
   if (!torch::cuda::is_available()) {
@@ -65,17 +56,6 @@ torch::Device run_device(const RunSpec& spec, const std::string& run_name) {
                            "against a CPU-only LibTorch)");
   }
   return torch::Device(torch::kCUDA);
-}
-
-// Loads the data set and draws the PU split (deterministic per seed).
-PUData load_split(const RunSpec& spec, const Registries& registries, const BuildContext& context,
-                  std::vector<std::int64_t>& input_shape) {
-  auto source = build_component(registries.datasets, spec.dataset, context);
-  const LabeledData data = source->load();
-  check_data(data, spec.dataset.name);
-  input_shape.assign(data.train.x.sizes().begin() + 1, data.train.x.sizes().end());
-  auto labeling = build_component(registries.labelings, spec.labeling, context);
-  return make_pu_split(data, spec.split, *labeling, static_cast<std::uint64_t>(spec.train.seed));
 }
 
 void print_split(const std::string& run_name, const SplitStats& st) {
@@ -115,6 +95,7 @@ class Run {
     write_file_atomically(result_path(spec_), result_json(spec_, split_stats_, record_, host_.plugins()));
     std::error_code ignored;
     fs::remove(checkpoint_, ignored);
+    fs::remove(prior_estimate_path(spec_), ignored);
     if (record_out) *record_out = record_;
     return RunStatus::Finished;
   }
@@ -130,7 +111,8 @@ class Run {
     torch::manual_seed(static_cast<std::uint64_t>(spec_.train.seed));
     build_context_.data_dir = spec_.data_dir.string();
     const auto data_start = Clock::now();
-    PUData pu = load_split(spec_, registries, build_context_, build_context_.input_shape);
+    PUData pu = load_run_split(spec_, registries, build_context_, build_context_.input_shape);
+    if (spec_.split.estimate_prior) use_estimated_prior(pu);
     split_stats_ = pu.stats;
     record_.data_seconds = seconds_since(data_start);
     // The operative configuration next to the results: `pulab run <run_dir>/config.toml` redoes the run.
@@ -183,6 +165,25 @@ class Run {
     record_.segments.push_back({start_epoch_ + 1, threads, device.str()});
   }
 
+  // split.prior = "estimate": every component gets the estimator's prior instead of the true one.
+  void use_estimated_prior(PUData& pu) {
+    const PriorEstimationOutcome e =
+        estimate_prior_for_run(pu, spec_, host_.registries(), build_context_, options_.quiet);
+    auto& st = pu.stats;
+    st.prior = e.prior;
+    st.prior_estimator = e.estimator;
+    st.prior_estimate_raw = e.raw;
+    st.prior_estimate_clipped = e.clipped;
+    st.prior_estimate_note = e.note;
+    st.prior_estimation_seconds = e.seconds;
+    st.prior_classifier_seconds = e.classifier_seconds;
+    if (!options_.quiet) {
+      fmt::print("[{}] prior estimated by {}: {:.4f}{} in {:.1f} s{}\n", run_name_, e.estimator, e.raw,
+                 e.clipped ? fmt::format(" (clipped to {:.4f})", e.prior) : "", e.seconds,
+                 e.note.empty() ? "" : " (" + e.note + ")");
+    }
+  }
+
   std::int64_t total_iterations() const { return spec_.train.epochs * batches_per_epoch_; }
 
   CheckpointParts checkpoint_parts() {
@@ -229,7 +230,8 @@ class Run {
     for (auto& h : components_.hooks) h.hook->on_epoch_end(*context_);
     rec.hook_seconds += seconds_since(end_hooks);
     rec.prior = context_->prior();
-    evaluate(*components_.model, *components_.risk, data_, context_->prior(), spec_.train.eval_batch_size, rec);
+    evaluate(*components_.model, *components_.risk, data_, context_->prior(), context_->progress(),
+             spec_.train.eval_batch_size, rec);
     rec.seconds = seconds_since(epoch_start);
     rec.peak_rss_mb = peak_rss_mb();
     return rec;

@@ -11,6 +11,7 @@
 #include "pulab/error.hpp"
 #include "report/paper.hpp"
 #include "report/plots.hpp"
+#include "report/pu_selection.hpp"
 #include "report/results_index.hpp"
 #include "report/stats.hpp"
 #include "report/table.hpp"
@@ -228,8 +229,16 @@ ReportOutcome make_report(const ReportOptions& o) {
                             index.failed.size(), index.unreadable.size(), index.unreadable.size() == 1 ? "" : "s",
                             unreadable));
   }
-  Runs runs;
-  for (const auto& r : index.runs) runs.push_back(&r);
+  Runs all_runs;
+  for (const auto& r : index.runs) all_runs.push_back(&r);
+  // A PU criterion selects among the runs that record it (an older file is an error naming it).
+  const Runs runs = runs_selectable_by(all_runs, o.select_by, out.warnings);
+  if (runs.empty()) {  // only --select-by pu_risk leaves runs out
+    throw Error(fmt::format("--select-by {}: no run records the {} (each run's risk reads per-sample state or U's "
+                            "labels, so it cannot be evaluated on validation); select by val, last, pu_auc, pa or "
+                            "lee_liu",
+                            option_name(o.select_by), to_string(o.select_by)));
+  }
 
   const bool any_compose = std::any_of(runs.begin(), runs.end(), [](const RunResult* r) { return r->sweep.count("compose"); });
   // Defaults: the experiment files' own [report] labels when they give them (the paper files do,
@@ -286,19 +295,39 @@ ReportOutcome make_report(const ReportOptions& o) {
   std::string md = fmt::format("# {}\n\n", o.title.empty() ? "pulab report: " + title : title);
   std::string sources;
   for (const auto& d : o.dirs) sources += (sources.empty() ? "`" : ", `") + d.string() + "`";
-  md += fmt::format("{} finished run{} from {}{}.\n\n", runs.size(), runs.size() == 1 ? "" : "s", sources,
+  md += fmt::format("{} finished run{} from {}{}.\n\n", all_runs.size(), all_runs.size() == 1 ? "" : "s", sources,
                     index.failed.empty() ? "" : fmt::format("; {} failed (listed below)", index.failed.size()));
   md += "## Test accuracy [%]\n\n";
-  md += fmt::format(
-      "Rows: `{}`; columns: `{}`. *last*: test accuracy at the last epoch; *best-val*: at the epoch of highest "
-      "validation accuracy; mean ± sample std over seeds (n = number of seeds). Where a cell has several "
-      "hyper-parameter settings, the one with the highest mean validation accuracy ({}) is reported — never "
-      "chosen by test accuracy.{}\n\n",
-      row_key, col_key, to_string(o.select_by), have_paper ? " *paper*: the published number." : "");
+  if (is_pu_criterion(o.select_by)) {
+    md += fmt::format(
+        "Rows: `{}`; columns: `{}`. *last*: test accuracy at the last epoch; *by {}*: at the epoch of {} {} "
+        "(PU-only: no true label of validation U is read); mean ± sample std over seeds (n = number of "
+        "seeds). Where a cell has several hyper-parameter settings, the one with the {} mean {} at that epoch is "
+        "reported — never chosen by test accuracy.{}\n\n",
+        row_key, col_key, short_label(o.select_by), lower_is_better(o.select_by) ? "lowest" : "highest",
+        to_string(o.select_by), lower_is_better(o.select_by) ? "lowest" : "highest", to_string(o.select_by),
+        have_paper ? " *paper*: the published number." : "");
+  } else {
+    md += fmt::format(
+        "Rows: `{}`; columns: `{}`. *last*: test accuracy at the last epoch; *best-val*: at the epoch of highest "
+        "validation accuracy; mean ± sample std over seeds (n = number of seeds). Where a cell has several "
+        "hyper-parameter settings, the one with the highest mean validation accuracy ({}) is reported — never "
+        "chosen by test accuracy.{}\n\n",
+        row_key, col_key, to_string(o.select_by), have_paper ? " *paper*: the published number." : "");
+  }
   md += table.markdown;
   if (!table.notes.empty()) {
     md += "\nNotes:\n\n";
     for (const auto& n : table.notes) md += "- " + n + "\n";
+  }
+
+  if (o.selection) {  // every run, whatever --select-by left out of the table above
+    Grid layout = build_grid(all_runs, row_key, col_key, SelectBy::BestVal);
+    if (have_paper) {
+      reorder(layout.rows, paper.row_order());
+      reorder(layout.cols, paper.col_order());
+    }
+    md += selection_section(all_runs, layout, o.digits);
   }
 
   // The plots.

@@ -1,7 +1,7 @@
 #pragma once
 // `pulab report`: result folders in, a Markdown report (tables + plots) out. This file only
-// strings the parts together: results_index (load), select (grid + tuning), table (Markdown),
-// paper (published numbers), plots (gnuplot).
+// strings the parts together: results_index (load), criteria + select (grid + tuning), table
+// (Markdown), pu_selection (--selection), paper (published numbers), plots (gnuplot).
 #include <filesystem>
 #include <set>
 #include <string>
@@ -25,6 +25,7 @@ struct ReportOptions {
   std::filesystem::path paper;
   std::string paper_table;
   SelectBy select_by = SelectBy::BestVal;
+  bool selection = false;  // --selection: test accuracy at the epoch each criterion picks vs the oracle's
   std::string title;
   std::set<std::string> plots{"accuracy", "error"};
   int digits = 1;

@@ -41,6 +41,25 @@ Reading reading_from(const json& j) {
   return r;
 }
 
+std::optional<double> number_at(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+// "val_pu" of an epoch, or only the older "val_pu_auc".
+PuCriteria pu_criteria_from(const json& epoch) {
+  PuCriteria c;
+  c.auc = number_at(epoch, "val_pu_auc");
+  const auto pu = epoch.find("val_pu");
+  if (pu == epoch.end() || !pu->is_object()) return c;
+  if (const auto auc = number_at(*pu, "auc")) c.auc = auc;
+  c.proxy_accuracy = number_at(*pu, "proxy_accuracy");
+  c.lee_liu = number_at(*pu, "lee_liu");
+  c.risk = number_at(*pu, "risk");
+  return c;
+}
+
 std::string scalar_text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
@@ -122,6 +141,10 @@ RunResult parse_result(const std::string& text, const fs::path& file) {
       s.train_risk = e.value("train_risk", 0.0);
       if (e.contains("val")) s.val = scores_from(e["val"]);
       if (e.contains("test")) s.test = scores_from(e["test"]);
+      if (e.is_object()) {
+        s.val_pu = pu_criteria_from(e);
+        r.has_val_pu = r.has_val_pu || (e.contains("val_pu") && e["val_pu"].is_object());
+      }
       r.epochs.push_back(s);
     }
   }

@@ -17,10 +17,17 @@ struct Scores {
   double accuracy = 0, auc = 0, f1 = 0, precision = 0, recall = 0, error_p = 0, error_n = 0;
 };
 
+// The PU-only criteria of an epoch on validation (docs/reporting.md); absent when the file does
+// not record one (null: not computable for the run; missing: written before it was recorded).
+struct PuCriteria {
+  std::optional<double> auc, proxy_accuracy, lee_liu, risk;
+};
+
 struct EpochScores {
   std::int64_t epoch = 0;
   double train_risk = 0;
   Scores val, test;
+  PuCriteria val_pu;  // auc from "val_pu" or, in older files, "val_pu_auc"
 };
 
 // The `last` or `best_val` reading of a result file.
@@ -38,6 +45,8 @@ struct RunResult {
   std::vector<EpochScores> epochs;
   Reading last, best_val;
   double wall_seconds = 0;
+  // Its epochs carry "val_pu" (PA, Lee & Liu, PU risk): false for files written before them.
+  bool has_val_pu = false;
 
   bool finished() const { return status == "finished"; }
   // The raw value of a key: "experiment", "run_id", "compose", a sweep key, or a config path with

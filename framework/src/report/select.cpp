@@ -1,22 +1,18 @@
 #include "report/select.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "pulab/error.hpp"
 
 namespace pulab::report {
 
-SelectBy parse_select_by(const std::string& text) {
-  if (text == "val" || text == "best_val" || text == "best-val") return SelectBy::BestVal;
-  if (text == "last") return SelectBy::Last;
-  throw Error("--select-by must be 'val' (validation accuracy of the best-validation epoch) or 'last' "
-              "(validation accuracy of the last epoch), not '" + text + "'");
-}
-
-const char* to_string(SelectBy by) { return by == SelectBy::BestVal ? "best-validation epoch" : "last epoch"; }
-
 double selection_score(const RunResult& run, SelectBy by) {
-  return by == SelectBy::BestVal ? run.best_val.val.accuracy : run.last.val.accuracy;
+  if (by == SelectBy::BestVal) return run.best_val.val.accuracy;
+  if (by == SelectBy::Last) return run.last.val.accuracy;
+  const auto i = picked_epoch(run, by);
+  return i ? *criterion_value(run.epochs[*i], by) : std::numeric_limits<double>::quiet_NaN();
 }
 
 namespace {
@@ -87,7 +83,9 @@ Grid build_grid(const std::vector<const RunResult*>& runs, const std::string& ro
     std::sort(cell.settings.begin(), cell.settings.end(),
               [](const Setting& a, const Setting& b) { return natural_less(a.name, b.name); });
     for (std::size_t i = 1; i < cell.settings.size(); ++i) {
-      if (cell.settings[i].val.mean > cell.settings[cell.chosen].val.mean) cell.chosen = i;
+      const double score = cell.settings[i].val.mean, chosen = cell.settings[cell.chosen].val.mean;
+      // A setting without the criterion (NaN) is never preferred to one with it.
+      if (better(score, chosen, by) || (std::isnan(chosen) && !std::isnan(score))) cell.chosen = i;
     }
     grid.cells.emplace(where, std::move(cell));
   }

@@ -1,6 +1,7 @@
 #pragma once
 // `pulab report`, part 2: runs grouped into a grid of (row, column) cells, seeds pooled, and
-// per cell the hyper-parameter setting chosen by VALIDATION accuracy (never test accuracy).
+// per cell the hyper-parameter setting chosen by VALIDATION accuracy or a PU-only criterion on
+// validation (report/criteria.hpp), never by test accuracy.
 //
 // A run's setting is the values of its sweep keys other than the row key, the column key and
 // train.seed (e.g. "train.lr=0.0001"). Runs of one cell with the same setting are seeds of it.
@@ -12,30 +13,26 @@
 #include <utility>
 #include <vector>
 
+#include "report/criteria.hpp"
 #include "report/results_index.hpp"
 #include "report/stats.hpp"
 
 namespace pulab::report {
 
-// Which validation accuracy ranks the settings: that of the best-validation epoch, or of the
-// last epoch.
-enum class SelectBy { BestVal, Last };
-SelectBy parse_select_by(const std::string& text);  // "val" | "last"; throws pulab::Error
-const char* to_string(SelectBy by);
-
-// The validation accuracy a run is ranked by.
+// What a run is ranked by: the validation accuracy of the best-validation or the last epoch, or a
+// PU-only criterion's value at the epoch it picks (NaN when the run does not record it).
 double selection_score(const RunResult& run, SelectBy by);
 
 struct Setting {
   std::string name;                    // "train.lr=0.0001, risk.loss=sigmoid"; "" when nothing else varies
   std::vector<const RunResult*> runs;  // its seeds
-  Summary val;                         // the selection score over the seeds
+  Summary val;                         // the selection score over the seeds (its criterion's value)
 };
 
 struct Cell {
   std::string row, col;
   std::vector<Setting> settings;  // in natural order of their names
-  std::size_t chosen = 0;         // the setting with the highest mean validation accuracy
+  std::size_t chosen = 0;         // the setting with the best mean selection score (first of ties)
   const Setting& best() const { return settings[chosen]; }
 };
 

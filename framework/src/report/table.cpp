@@ -25,11 +25,16 @@ std::string escape(const std::string& s) {
   return out;
 }
 
-Summary test_accuracy(const Setting& s, bool last) {
+// Test accuracy of a setting's seeds at the epoch `by` picks.
+Summary test_accuracy(const Setting& s, SelectBy by) {
   std::vector<double> v;
-  for (const RunResult* r : s.runs) v.push_back(last ? r->last.test.accuracy : r->best_val.test.accuracy);
+  for (const RunResult* r : s.runs) v.push_back(picked_reading(*r, by).test.accuracy);
   return summarize(v);
 }
+
+// The second reading of a column: the best-validation epoch under val and last (settings ranked by
+// validation accuracy), the epoch a PU criterion picks under that criterion.
+SelectBy picked_column(SelectBy by) { return is_pu_criterion(by) ? by : SelectBy::BestVal; }
 
 }  // namespace
 
@@ -82,7 +87,8 @@ TableText accuracy_table(const Grid& grid, const TableOptions& o) {
     for (const auto& r : grid.rows) any = any || paper.count({r, c});
     col_has_paper.push_back(any);
     header.push_back(escape(c) + " last");
-    header.push_back(escape(c) + " best-val");
+    header.push_back(escape(c) + " " + (is_pu_criterion(o.select_by) ? std::string("by ") + short_label(o.select_by)
+                                                                       : std::string("best-val")));
     if (any) header.push_back(escape(c) + " paper");
   }
   std::vector<std::vector<std::string>> rows;
@@ -91,8 +97,8 @@ TableText accuracy_table(const Grid& grid, const TableOptions& o) {
     for (std::size_t ci = 0; ci < grid.cols.size(); ++ci) {
       const auto& c = grid.cols[ci];
       if (const Cell* cell = grid.find(r, c)) {
-        line.push_back(format_summary(test_accuracy(cell->best(), true), o.digits));
-        line.push_back(format_summary(test_accuracy(cell->best(), false), o.digits));
+        line.push_back(format_summary(test_accuracy(cell->best(), SelectBy::Last), o.digits));
+        line.push_back(format_summary(test_accuracy(cell->best(), picked_column(o.select_by)), o.digits));
       } else {
         line.push_back("–");
         line.push_back("–");
@@ -116,13 +122,13 @@ TableText accuracy_table(const Grid& grid, const TableOptions& o) {
         for (std::size_t i = 0; i < cell->settings.size(); ++i) {
           if (i == cell->chosen) continue;
           const auto& s = cell->settings[i];
-          others += fmt::format("{}`{}` {}", others.empty() ? "" : "; ", s.name, format_summary(s.val, o.digits + 1));
+          others += fmt::format("{}`{}` {}", others.empty() ? "" : "; ", s.name, value_text(o.select_by, s.val, o.digits + 1));
         }
         bool tie = false;
         for (std::size_t i = 0; i < cell->settings.size(); ++i)
           tie = tie || (i != cell->chosen && cell->settings[i].val.mean == cell->best().val.mean);
-        out.notes.push_back(fmt::format("{} / {}: chose `{}` (validation accuracy {}) over {}{}", r, c,
-                                        cell->best().name, format_summary(cell->best().val, o.digits + 1), others,
+        out.notes.push_back(fmt::format("{} / {}: chose `{}` ({}) over {}{}", r, c, cell->best().name,
+                                        score_text(o.select_by, cell->best().val, o.digits + 1), others,
                                         tie ? " (a tie, broken by the order of the settings)" : ""));
       }
       std::map<std::int64_t, int> seeds;

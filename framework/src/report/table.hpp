@@ -1,7 +1,8 @@
 #pragma once
 // `pulab report`, part 5: the Markdown table of test accuracy, one row per method and one
 // column group per setting (the paper's layout): "last" and "best-val" (mean ± std (n) over
-// seeds, of the setting chosen by validation accuracy) and "paper" where the paper gives a number.
+// seeds, of the setting chosen by validation accuracy; with a PU-only --select-by, "by PA" etc.:
+// at the epoch the criterion picks, of the setting it chooses) and "paper" where the paper gives a number.
 #include <string>
 #include <vector>
 
