@@ -84,7 +84,7 @@ std::string summary_markdown(const std::vector<EstimateRow>& rows) {
     return std::make_pair(m, v.size() > 1 ? std::sqrt(s / double(v.size() - 1)) : 0.0);
   };
   std::string out = "| setting | true prior | " ;
-  for (const auto& e : estimators) out += e + " |";
+  for (const auto& e : estimators) out += " " + e + " |";
   out += "\n|---|---|";
   for (std::size_t i = 0; i < estimators.size(); ++i) out += "---|";
   out += "\n";

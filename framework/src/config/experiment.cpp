@@ -44,6 +44,12 @@ const Schema& train_schema() {
       param::text("precision", "float32",
                   "float32, or bfloat16: training forward passes under autocast (opt-in; docs/performance.md)")
           .one_of({"float32", "bfloat16"}),
+      param::integer("early_stopping_patience", 0,
+                     "stop once the monitored validation criterion has not improved for this many epochs (0 = off)")
+          .at_least(0),
+      param::text("early_stopping_monitor", "val_accuracy",
+                  "what early stopping watches: val_accuracy (oracle) or a PU-only criterion (docs/reporting.md)")
+          .one_of({"val_accuracy", "pu_auc", "pa", "lee_liu", "pu_risk"}),
   };
   return schema;
 }
@@ -656,6 +662,8 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   spec.train.device = train.text("device");
   spec.train.eval_batch_size = train.integer("eval_batch_size");
   spec.train.precision = train.text("precision");
+  spec.train.early_stopping_patience = train.integer("early_stopping_patience");
+  spec.train.early_stopping_monitor = train.text("early_stopping_monitor");
 
   // split.prior is a number or the word "estimate"; the schema checks the number.
   ConfigNode split_table = host_table("split");

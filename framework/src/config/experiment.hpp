@@ -44,6 +44,8 @@ struct TrainConfig {
   std::string device;
   std::int64_t eval_batch_size = 0;
   std::string precision;  // float32 | bfloat16 (autocast of the training forward passes)
+  std::int64_t early_stopping_patience = 0;  // 0 = train every epoch
+  std::string early_stopping_monitor;        // val_accuracy | pu_auc | pa | lee_liu | pu_risk
 };
 
 struct SplitConfig {

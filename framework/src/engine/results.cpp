@@ -87,6 +87,8 @@ struct KeyAddedLater {
 const KeyAddedLater kKeysAddedLater[] = {{"train", "precision", R"("float32")"},
                                          {"train", "lr_step_epochs", "20"},
                                          {"train", "lr_step_factor", "0.5"},
+                                         {"train", "early_stopping_patience", "0"},
+                                         {"train", "early_stopping_monitor", R"("val_accuracy")"},
                                          {"sampler", nullptr, R"({"name": "joint", "skip_inactive": false})"},
                                          {"regularizer.vpu_mixup", "detach_target", "true"},
                                          {"regularizer.vpu_mixup", "batch_lambda", "false"}};
@@ -295,6 +297,7 @@ std::string result_json(const RunSpec& spec, const SplitStats& split, const RunR
   for (const auto& e : record.epochs) peak_rss = std::max(peak_rss, e.peak_rss_mb);
   j["peak_rss_mb"] = peak_rss;
   j["resumed_from_epoch"] = record.resumed_from_epoch;
+  if (record.stopped_early_after_epoch > 0) j["stopped_early_after_epoch"] = record.stopped_early_after_epoch;
   j["split"] = {{"positive_classes", split.positive_classes},
                 {"n_labeled", split.n_labeled},
                 {"n_unlabeled", split.n_unlabeled},

@@ -51,6 +51,7 @@ struct RunRecord {
   double wall_seconds = 0;  // summed over sessions when a run resumed
   double data_seconds = 0;  // loading the data set and drawing the PU split (this session)
   std::int64_t resumed_from_epoch = 0;
+  std::int64_t stopped_early_after_epoch = 0;  // > 0: early stopping ended the run after this epoch
 
   // Index of the best epoch by validation accuracy (first of ties), by the PU-only criterion.
   std::size_t best_by_val_accuracy() const;

@@ -14,6 +14,7 @@
 #include "config/config_node.hpp"
 #include "data/pu_split.hpp"
 #include "engine/checkpoint.hpp"
+#include "engine/early_stopping.hpp"
 #include "engine/engine_context.hpp"
 #include "engine/evaluation.hpp"
 #include "engine/lr_schedule.hpp"
@@ -89,6 +90,14 @@ class Run {
       ++epochs_this_call;
       record_.wall_seconds = wall();
       if (!options_.quiet) print_epoch(rec, seconds_since(wall_start) / double(epochs_this_call));
+      if (should_stop_early(record_.epochs, spec_.train.early_stopping_patience, spec_.train.early_stopping_monitor)) {
+        record_.stopped_early_after_epoch = rec.epoch;
+        if (!options_.quiet) {
+          fmt::print("[{}] early stopping after epoch {}: {} has not improved for {} epochs\n", run_name_, rec.epoch,
+                     spec_.train.early_stopping_monitor, spec_.train.early_stopping_patience);
+        }
+        break;
+      }
       if (epoch + 1 < spec_.train.epochs) save_checkpoint(checkpoint_, checkpoint_parts(), record_, epoch + 1, fingerprint_);
     }
     record_.wall_seconds = wall();
