@@ -108,7 +108,7 @@ const CommandHelp kCommands[] = {
     {"plugins", R"(  pulab plugins                               loaded plugins and their components
 )",
      ""},
-    {"describe", R"(  pulab describe NAME                         a component's (or train/split's) parameters
+    {"describe", R"(  pulab describe NAME                         a component's (or a host table's) parameters
 )",
      ""},
     {"new", R"(  pulab new plugin --kind KIND NAME [--out DIR]
@@ -487,10 +487,14 @@ int cmd_describe(const std::vector<std::string>& args) {
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
-  if (name.empty()) throw Error("describe: give a component name, or train / split / report");
-  if (name == "train" || name == "split" || name == "report") {
-    fmt::print("[{}] (host table)\n", name);
-    print_schema(name == "train" ? train_schema() : name == "split" ? split_schema() : report_schema());
+  if (name.empty()) throw Error("describe: give a component name, or train / split / report / prior_estimator");
+  if (name == "train" || name == "split" || name == "report" || name == "prior_estimator") {
+    fmt::print("[{}] (host table{})\n", name,
+               name == "prior_estimator" ? "; besides these keys, `name` and the named estimator's own" : "");
+    print_schema(name == "train"             ? train_schema()
+                 : name == "split"           ? split_schema()
+                 : name == "prior_estimator" ? prior_estimator_schema()
+                                             : report_schema());
     return 0;
   }
   PluginHost host;
