@@ -579,6 +579,7 @@ TEST(MethodsTraining, EveryCompositionLearnsSyntheticData) {
   const std::map<std::string, std::string> extra{
       {"gradpu.toml", "[weighting]\nbeta_max = 1.0\n"},
       {"gradpu_no_gp.toml", "[weighting]\nbeta_max = 1.0\n"},
+      {"gradpu_undetached.toml", "[weighting]\nbeta_max = 1.0\n"},
       {"selfpu.toml", "[train]\nlr = 1e-3\nweight_decay = 1e-4\n"
                       "[hook.self_paced_selection]\nstart_epoch = 2\nstop_epoch = 4\nevery = 1\n"}};
   std::vector<fs::path> files;

@@ -453,7 +453,7 @@ int cmd_plugins(const std::vector<std::string>& args) {
       for (const auto& [name, c] : registry.entries()) {
         using Entry = std::decay_t<decltype(c)>;
         using Interface = typename decltype(Entry::factory)::result_type::element_type;
-        if (c.plugin == p.name) fmt::print("    {:<16} {:<24} {}\n", kind_name<Interface>(), name, c.help);
+        if (c.plugin == p.name) fmt::print("    {:<12} {:<24} {}\n", kind_name<Interface>(), name, c.help);
       }
     };
     host.registries().for_each(list);

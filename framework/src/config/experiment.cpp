@@ -86,7 +86,7 @@ const Schema& prior_estimator_schema() {
       param::integer("folds", 5, "cross-fitting folds of the P-vs-U classifier (each sample is scored by a "
                                  "classifier trained on the other folds)")
           .range(2, 20),
-      param::integer("classifier_epochs", 5, "epochs of the P-vs-U classifier (passes over its unlabeled data)")
+      param::integer("classifier_epochs", 5, "epochs of the P-vs-U classifier (passes over its P and U)")
           .at_least(1),
       param::integer("classifier_batch_size", 512, "batch size of the P-vs-U classifier (drawn from P and U together)").at_least(2),
       param::real("classifier_lr", 1e-3, "Adam learning rate of the P-vs-U classifier").range(1e-8, 1),
