@@ -32,7 +32,8 @@
 // deterministic per seed.
 //
 // Deviations from PU-Bench, each on purpose:
-//  - Solver: L-BFGS of LibTorch (history 10, strong-Wolfe line search, from w = 0, b = 0, stopping
+//  - Solver: pulab::fit_logistic_regression (shared with selection_bias): L-BFGS of LibTorch
+//    (history 10, strong-Wolfe line search, from w = 0, b = 0, stopping
 //    at max |gradient| <= 1e-4 or `iterations`), in float32, against sklearn's scipy L-BFGS-B in
 //    float64 with the same tolerance and history. Both stop at 100 iterations by default, often
 //    before convergence on image data, so p̂ agrees with PU-Bench's in kind, not digit for digit.
@@ -60,11 +61,11 @@
 #include <string>
 #include <vector>
 
-#include <torch/optim/lbfgs.h>
 #include <torch/types.h>
 
 #include <pulab/error.hpp>
 #include <pulab/labeling_mechanism.hpp>
+#include <pulab/logistic_regression.hpp>
 #include <pulab/plugin.hpp>
 
 namespace {
@@ -136,34 +137,17 @@ class PosteriorLabeling : public pulab::LabelingMechanism {
  private:
   // Logits w.x + b of every pool row from the logistic fit on the fully labeled pool.
   torch::Tensor fit(const torch::Tensor& x_in, const torch::Tensor& positive, double* train_acc) const {
-    torch::AutoGradMode grad_on(true);
     const std::int64_t n = x_in.size(0);
-    const auto x = x_in.detach().reshape({n, -1}).to(torch::kFloat).contiguous();
-    const auto t = positive.to(torch::kFloat) * 2 - 1;
-    const double l2 = 1.0 / (c_ * double(n));
-    auto w = torch::zeros({x.size(1)}, torch::TensorOptions().dtype(torch::kFloat).requires_grad(true));
-    auto b = torch::zeros({1}, torch::TensorOptions().dtype(torch::kFloat).requires_grad(true));
-    torch::optim::LBFGS solver({w, b}, torch::optim::LBFGSOptions(1.0)
-                                           .max_iter(iterations_)
-                                           .max_eval(iterations_ * 5 / 4 + 1)
-                                           .history_size(10)
-                                           .tolerance_grad(1e-4)
-                                           .tolerance_change(1e-12)
-                                           .line_search_fn("strong_wolfe"));
-    auto closure = [&]() {
-      solver.zero_grad();
-      auto loss = torch::softplus(-t * torch::addmv(b, x, w)).mean() + 0.5 * l2 * w.dot(w);
-      loss.backward();
-      return loss;
-    };
-    solver.step(closure);
-    torch::NoGradGuard no_grad;
-    auto z = torch::addmv(b, x, w);
-    if (!torch::isfinite(z).all().item<bool>()) {
+    pulab::LogisticFitOptions options;
+    options.l2 = 1.0 / (c_ * double(n));
+    options.iterations = iterations_;
+    const auto fit = pulab::fit_logistic_regression(x_in.detach().reshape({n, -1}).to(torch::kFloat).contiguous(),
+                                                    positive, options);
+    if (!fit.finite) {
       throw pulab::Error(name_ + ": the logistic regression diverged (non-finite scores); lower labeling.C");
     }
-    *train_acc = ((z > 0) == positive).to(torch::kDouble).mean().item<double>();
-    return z;
+    *train_acc = fit.train_accuracy;
+    return fit.logits;
   }
 
   double c_;

@@ -9,8 +9,10 @@
 //        mean_i log(1 + exp(-t_i (w.x_i + b))) + l2/2 * ||w||^2,   l2 = 1 / (C * n)
 //     (n = pool size; the intercept is not penalized, as sklearn's lbfgs solver). PUSB used
 //     C = 0.01. Setting `l2` >= 0 gives the coefficient directly and ignores C.
-//     Solver: full-batch L-BFGS with a strong-Wolfe line search from w = 0, b = 0, so the fit
-//     is deterministic (no random initialisation).
+//     Solver: pulab::fit_logistic_regression (pulab/logistic_regression.hpp, shared with
+//     PU-Bench's labelings): full-batch L-BFGS with a strong-Wolfe line search from w = 0, b = 0,
+//     so the fit is deterministic (no random initialisation); here with history 20 and
+//     tolerances 1e-7 (gradient) / 1e-10 (change).
 //  2. Score every positive with p = p(y=+1|x) and turn it into a selection probability
 //        s = p^power, then  normalize = "max":            s / max s
 //                                       "mean_then_max":  (s / mean s) / max(s / mean s)
@@ -27,10 +29,11 @@
 #include <cstdio>
 #include <string>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <pulab/error.hpp>
 #include <pulab/labeling_mechanism.hpp>
+#include <pulab/logistic_regression.hpp>
 #include <pulab/plugin.hpp>
 
 namespace {
@@ -90,37 +93,23 @@ class SelectionBias final : public pulab::LabelingMechanism {
     torch::Tensor logit_pos;
     double train_acc = 0, lambda = 0;
     {
-      torch::AutoGradMode grad_on(true);
       auto x = in.x.detach().reshape({n, -1}).to(torch::kFloat).contiguous();
       auto scale = x.abs().amax(0);
       scale = torch::where(scale > 0, scale, torch::ones_like(scale));
       x = x / scale;
-      const auto t = positive.to(torch::kFloat) * 2 - 1;
       lambda = l2_ >= 0 ? l2_ : 1.0 / (c_ * double(n));
-      auto w = torch::zeros({x.size(1)}, torch::TensorOptions().dtype(torch::kFloat).requires_grad(true));
-      auto b = torch::zeros({1}, torch::TensorOptions().dtype(torch::kFloat).requires_grad(true));
-      torch::optim::LBFGS solver({w, b}, torch::optim::LBFGSOptions(1.0)
-                                             .max_iter(iterations_)
-                                             .max_eval(iterations_ * 5 / 4 + 1)
-                                             .history_size(20)
-                                             .tolerance_grad(1e-7)
-                                             .tolerance_change(1e-10)
-                                             .line_search_fn("strong_wolfe"));
-      auto closure = [&]() {
-        solver.zero_grad();
-        auto z = torch::addmv(b, x, w);
-        auto loss = torch::softplus(-t * z).mean() + 0.5 * lambda * w.dot(w);
-        loss.backward();
-        return loss;
-      };
-      solver.step(closure);
-      torch::NoGradGuard no_grad;
-      const auto z = torch::addmv(b, x, w);
-      train_acc = ((z > 0) == positive).to(torch::kDouble).mean().item<double>();
-      if (!torch::isfinite(z).all().item<bool>()) {
+      pulab::LogisticFitOptions options;
+      options.l2 = lambda;
+      options.iterations = iterations_;
+      options.history_size = 20;
+      options.tolerance_grad = 1e-7;
+      options.tolerance_change = 1e-10;
+      const auto fit = pulab::fit_logistic_regression(x, positive, options);
+      if (!fit.finite) {
         throw pulab::Error("selection_bias: the logistic regression diverged (non-finite scores); raise l2 or lower C");
       }
-      logit_pos = z.index_select(0, pos_idx).to(torch::kDouble);
+      train_acc = fit.train_accuracy;
+      logit_pos = fit.logits.index_select(0, pos_idx).to(torch::kDouble);
     }
     const auto t_fit = Clock::now();
 
