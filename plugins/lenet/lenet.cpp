@@ -1,0 +1,78 @@
+// PU-Bench's score model for MNIST and FashionMNIST (PU-Bench, ICLR 2026; backbone/models.py,
+// LeNet, used as CNN_MNIST and CNN_FashionMNIST), for its protocol (experiments/pubench/):
+//   conv5x5 1->10, max-pool 2, ReLU, conv5x5 10->20, max-pool 2, ReLU, flatten (320 for 28x28),
+//   fc 50, ReLU, fc 1
+// no padding, no batch normalization, no dropout. The flattened size is measured with one dummy
+// forward pass, so other image sizes work too. Input shapes: [C, H, W]; [H, W] and a flat square
+// [H*W] are read as one channel (pulab's MNIST delivers [784]).
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <torch/nn/functional.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/types.h>
+#include <torch/utils.h>
+
+#include <pulab/error.hpp>
+#include <pulab/model.hpp>
+#include <pulab/plugin.hpp>
+#include <pulab/relu.hpp>
+
+namespace {
+
+std::vector<std::int64_t> image_shape(const std::vector<std::int64_t>& shape) {
+  if (shape.size() == 3) return shape;
+  if (shape.size() == 2) return {1, shape[0], shape[1]};
+  if (shape.size() == 1) {
+    const auto side = static_cast<std::int64_t>(std::llround(std::sqrt(double(shape[0]))));
+    if (side * side == shape[0]) return {1, side, side};
+  }
+  std::string s;
+  for (auto d : shape) s += (s.empty() ? "" : "x") + std::to_string(d);
+  throw pulab::ConfigError("model lenet needs image inputs ([C, H, W], [H, W] or a flat square); got " + s);
+}
+
+class LeNet final : public pulab::ScoreModel {
+ public:
+  static pulab::Schema schema() {
+    return {pulab::param::integer("hidden", 50, "width of the fully connected hidden layer (PU-Bench: 50)").range(1, 100000)};
+  }
+
+  LeNet(const pulab::Params& p, const pulab::BuildContext& ctx) : shape_(image_shape(ctx.input_shape)) {
+    conv1_ = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(shape_[0], 10, 5)));
+    conv2_ = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(10, 20, 5)));
+    std::int64_t flat = 0;
+    {
+      torch::NoGradGuard no_grad;
+      flat = features(torch::zeros({1, shape_[0], shape_[1], shape_[2]})).size(1);
+    }
+    fc_ = register_module("fc", torch::nn::Linear(flat, p.integer("hidden")));
+    out_ = register_module("out", torch::nn::Linear(p.integer("hidden"), 1));
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) override {
+    const auto h = features(x.reshape({x.size(0), shape_[0], shape_[1], shape_[2]}));
+    return out_->forward(pulab::relu(fc_->forward(h))).squeeze(1);
+  }
+
+ private:
+  torch::Tensor features(const torch::Tensor& images) {
+    namespace F = torch::nn::functional;
+    auto h = pulab::relu(F::max_pool2d(conv1_->forward(images), F::MaxPool2dFuncOptions(2)));
+    h = pulab::relu(F::max_pool2d(conv2_->forward(h), F::MaxPool2dFuncOptions(2)));
+    return h.flatten(1);
+  }
+
+  std::vector<std::int64_t> shape_;
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
+  torch::nn::Linear fc_{nullptr}, out_{nullptr};
+};
+
+}  // namespace
+
+PULAB_PLUGIN("lenet", "1.0.0") {
+  registrar.add<pulab::ScoreModel, LeNet>(
+      "lenet", "PU-Bench's LeNet for 28x28 images: conv5 10, pool, conv5 20, pool, fc 50, fc 1 (ReLU)");
+}
