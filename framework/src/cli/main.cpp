@@ -123,7 +123,7 @@ const CommandHelp kCommands[] = {
   --out DIR            the folder the skeleton is written to (default: ./NAME)
 )"},
     {"report", R"(  pulab report DIR... [--out OUTDIR] [--rows KEY] [--cols KEY] [--paper FILE] [--select-by CRITERION]
-               [--selection] [--plot alpha|np|all]... [--title T]
+               [--selection] [--leaderboard] [--plot alpha|np|c|all]... [--title T]
                                               tables and plots from result folders
 )",
      R"(report options:
@@ -141,8 +141,11 @@ const CommandHelp kCommands[] = {
                        (r^2/P(y=1)) or pu_risk (the run's own risk, lowest); never by test accuracy
   --selection          add a section: test accuracy at the epoch each criterion picks against the
                        oracle's (best validation accuracy), and which PU-only criterion loses least
+  --leaderboard        add a section: per data set (column) each method's test accuracy, F1 and AUC,
+                       wall time and runs, then each method's mean rank over the data sets
   --plot KIND          add a plot: alpha (accuracy per epoch per gradient-penalty alpha), np (accuracy
-                       vs n_labeled), or all; accuracy and error (per-class error) per epoch are always drawn
+                       vs n_labeled), c (accuracy vs split.label_frequency), or all; accuracy and error
+                       (per-class error) per epoch are always drawn
   --no-plots           tables only
   --title T            the report's title
   --digits N           decimals of the percentages (default 1)
@@ -655,12 +658,13 @@ int cmd_report(const std::vector<std::string>& args) {
   std::vector<std::string> dirs, plots;
   std::string out, rows, cols, paper, paper_table, select_by = "val", title;
   int digits = 1;
-  bool no_plots = false, selection = false;
+  bool no_plots = false, selection = false, leaderboard = false;
   po::options_description desc;
   desc.add_options()("dir", po::value(&dirs)->composing())("out", po::value(&out))("rows", po::value(&rows))(
       "cols", po::value(&cols))("paper", po::value(&paper))("paper-table", po::value(&paper_table))(
       "select-by", po::value(&select_by))("plot", po::value(&plots)->composing())("no-plots", po::bool_switch(&no_plots))(
-      "title", po::value(&title))("digits", po::value(&digits))("selection", po::bool_switch(&selection));
+      "title", po::value(&title))("digits", po::value(&digits))("selection", po::bool_switch(&selection))(
+      "leaderboard", po::bool_switch(&leaderboard));
   po::positional_options_description pos;
   pos.add("dir", -1);
   po::variables_map vm;
@@ -678,6 +682,7 @@ int cmd_report(const std::vector<std::string>& args) {
   options.paper_table = paper_table;
   options.select_by = report::parse_select_by(select_by);
   options.selection = selection;
+  options.leaderboard = leaderboard;
   options.title = title;
   options.digits = digits;
   if (no_plots) options.plots.clear();

@@ -9,6 +9,7 @@
 
 #include "path_kind.hpp"
 #include "pulab/error.hpp"
+#include "report/leaderboard.hpp"
 #include "report/paper.hpp"
 #include "report/plots.hpp"
 #include "report/pu_selection.hpp"
@@ -20,7 +21,7 @@ namespace pulab::report {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& plot_kinds() {
-  static const std::vector<std::string> kinds{"accuracy", "error", "alpha", "np"};
+  static const std::vector<std::string> kinds{"accuracy", "error", "alpha", "np", "c"};
   return kinds;
 }
 
@@ -204,7 +205,7 @@ ReportOutcome make_report(const ReportOptions& o) {
   if (o.dirs.empty()) throw Error("report: give one or more result folders");
   for (const auto& k : o.plots) {
     if (std::find(plot_kinds().begin(), plot_kinds().end(), k) == plot_kinds().end()) {
-      throw Error("--plot " + k + ": unknown plot (alpha, np or all; accuracy and error are always drawn)");
+      throw Error("--plot " + k + ": unknown plot (alpha, np, c or all; accuracy and error are always drawn)");
     }
   }
   if (const std::string problem = path_kind_problem(o.out, PathKind::Folder, false); !o.out.empty() && !problem.empty()) {
@@ -321,6 +322,12 @@ ReportOutcome make_report(const ReportOptions& o) {
     for (const auto& n : table.notes) md += "- " + n + "\n";
   }
 
+  if (o.leaderboard) {
+    std::vector<const RunResult*> failed;
+    for (const auto& r : index.failed) failed.push_back(&r);
+    md += leaderboard_section(grid, failed, o.select_by, o.digits);
+  }
+
   if (o.selection) {  // every run, whatever --select-by left out of the table above
     Grid layout = build_grid(all_runs, row_key, col_key, SelectBy::BestVal);
     if (have_paper) {
@@ -337,6 +344,9 @@ ReportOutcome make_report(const ReportOptions& o) {
     if (o.plots.count("error")) sets.push_back(error_plots(grid, o.title));
     if (o.plots.count("alpha")) sets.push_back(alpha_plots(runs, grid, o, out.warnings));
     if (o.plots.count("np")) sets.push_back(np_plots(runs, grid, o, out.warnings));
+    if (o.plots.count("c")) {
+      sets.push_back({"Accuracy vs label frequency c", label_frequency_plots(runs, grid, o.select_by, o.title, out.warnings)});
+    }
     const bool gnuplot = gnuplot_available();
     if (!gnuplot) {
       out.warnings.push_back(fmt::format(

@@ -1,7 +1,8 @@
 #pragma once
 // `pulab report`: result folders in, a Markdown report (tables + plots) out. This file only
 // strings the parts together: results_index (load), criteria + select (grid + tuning), table
-// (Markdown), pu_selection (--selection), paper (published numbers), plots (gnuplot).
+// (Markdown), pu_selection (--selection), leaderboard (--leaderboard, --plot c), paper (published
+// numbers), plots (gnuplot).
 #include <filesystem>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@ namespace pulab::report {
 //   error     P-class and N-class test error per epoch (solid: P, dashed: N), per column (Fig. 2)
 //   alpha     test accuracy per epoch, one line per regularizer.gradient_penalty.alpha (Fig. 4)
 //   np        last-epoch test accuracy vs split.n_labeled with error bars, per data set (Fig. 5)
+//   c         test accuracy (selected reading) vs split.label_frequency, error bars, per column
 const std::vector<std::string>& plot_kinds();
 
 struct ReportOptions {
@@ -26,6 +28,7 @@ struct ReportOptions {
   std::string paper_table;
   SelectBy select_by = SelectBy::BestVal;
   bool selection = false;  // --selection: test accuracy at the epoch each criterion picks vs the oracle's
+  bool leaderboard = false;  // --leaderboard: per data set accuracy/F1/AUC/wall time, mean rank over data sets
   std::string title;
   std::set<std::string> plots{"accuracy", "error"};
   int digits = 1;

@@ -39,10 +39,12 @@ std::string setting_of(const RunResult& run, const std::string& row_key, const s
   return name;
 }
 
-std::string column_of(const RunResult& run, const std::string& row_key, const std::string& col_key) {
+std::string column_of(const RunResult& run, const std::string& row_key, const std::string& col_key,
+                      const std::string& ignored) {
   std::string label = run.label(col_key);
   for (const auto& [key, value] : run.sweep) {
-    if (is_data_key(key) && !is_grid_key(key, row_key, col_key)) label += " " + run.label(key);
+    const bool is_ignored = !ignored.empty() && is_grid_key(key, ignored, ignored);
+    if (is_data_key(key) && !is_grid_key(key, row_key, col_key) && !is_ignored) label += " " + run.label(key);
   }
   return label;
 }

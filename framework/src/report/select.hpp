@@ -49,8 +49,11 @@ Grid build_grid(const std::vector<const RunResult*>& runs, const std::string& ro
 
 // The setting of a run given the grid's keys (exposed for tests).
 std::string setting_of(const RunResult& run, const std::string& row_key, const std::string& col_key);
-// The run's column label: its label for col_key plus those of its swept data keys (see above).
-std::string column_of(const RunResult& run, const std::string& row_key, const std::string& col_key);
+// The run's column label: its label for col_key plus those of its swept data keys (see above),
+// except `ignored` (a plot whose x axis is a data key, e.g. split.label_frequency, draws the
+// columns that differ only in it as one).
+std::string column_of(const RunResult& run, const std::string& row_key, const std::string& col_key,
+                      const std::string& ignored = "");
 
 // Puts the labels listed in `preferred` first, in that order, the others after them.
 void reorder(std::vector<std::string>& labels, const std::vector<std::string>& preferred);

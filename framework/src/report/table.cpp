@@ -19,12 +19,6 @@ std::size_t width(const std::string& s) {
 
 std::string pad(const std::string& s, std::size_t w) { return s + std::string(w > width(s) ? w - width(s) : 0, ' '); }
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
-  return out;
-}
-
 // Test accuracy of a setting's seeds at the epoch `by` picks.
 Summary test_accuracy(const Setting& s, SelectBy by) {
   std::vector<double> v;
@@ -32,11 +26,19 @@ Summary test_accuracy(const Setting& s, SelectBy by) {
   return summarize(v);
 }
 
-// The second reading of a column: the best-validation epoch under val and last (settings ranked by
-// validation accuracy), the epoch a PU criterion picks under that criterion.
-SelectBy picked_column(SelectBy by) { return is_pu_criterion(by) ? by : SelectBy::BestVal; }
-
 }  // namespace
+
+std::string markdown_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+SelectBy second_reading(SelectBy by) { return is_pu_criterion(by) ? by : SelectBy::BestVal; }
+
+std::string second_reading_label(SelectBy by) {
+  return is_pu_criterion(by) ? std::string("by ") + short_label(by) : std::string("best-val");
+}
 
 std::string markdown(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> w(header.size(), 3);
@@ -86,19 +88,18 @@ TableText accuracy_table(const Grid& grid, const TableOptions& o) {
     bool any = false;
     for (const auto& r : grid.rows) any = any || paper.count({r, c});
     col_has_paper.push_back(any);
-    header.push_back(escape(c) + " last");
-    header.push_back(escape(c) + " " + (is_pu_criterion(o.select_by) ? std::string("by ") + short_label(o.select_by)
-                                                                       : std::string("best-val")));
-    if (any) header.push_back(escape(c) + " paper");
+    header.push_back(markdown_escape(c) + " last");
+    header.push_back(markdown_escape(c) + " " + second_reading_label(o.select_by));
+    if (any) header.push_back(markdown_escape(c) + " paper");
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : grid.rows) {
-    std::vector<std::string> line{escape(r)};
+    std::vector<std::string> line{markdown_escape(r)};
     for (std::size_t ci = 0; ci < grid.cols.size(); ++ci) {
       const auto& c = grid.cols[ci];
       if (const Cell* cell = grid.find(r, c)) {
         line.push_back(format_summary(test_accuracy(cell->best(), SelectBy::Last), o.digits));
-        line.push_back(format_summary(test_accuracy(cell->best(), picked_column(o.select_by)), o.digits));
+        line.push_back(format_summary(test_accuracy(cell->best(), second_reading(o.select_by)), o.digits));
       } else {
         line.push_back("–");
         line.push_back("–");

@@ -25,7 +25,15 @@ struct TableText {
 
 TableText accuracy_table(const Grid& grid, const TableOptions& options);
 
+// The table's second reading: the best-validation epoch under val and last (settings ranked by
+// validation accuracy), the epoch a PU criterion picks under that criterion.
+SelectBy second_reading(SelectBy by);
+// Its header label: "best-val", or "by PA", "by PU-AUC", ...
+std::string second_reading_label(SelectBy by);
+
 // A Markdown table with padded columns (exposed for tests).
 std::string markdown(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+// A label as a table cell: '|' escaped.
+std::string markdown_escape(const std::string& s);
 
 }  // namespace pulab::report
