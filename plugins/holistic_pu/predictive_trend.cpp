@@ -1,0 +1,152 @@
+// Hook `predictive_trend`: Holistic-PU's two phases around the training epochs (Wang et al.,
+// NeurIPS 2023).
+//   run start     U's targets state.pseudo_label := 0 (U treated as negative while recording);
+//                 with reinitialize, a fresh model of the run's architecture is drawn (created
+//                 through the engine, so it is checkpointed) as phase 2's starting point
+//   epoch end,    s_e(x) = sigmoid(g(x)) of every U sample (the model's predicted probability of
+//   e = 1..T      the positive class, in eval mode) -> state column holistic_pu_score_<e>;
+//                 T = record_epochs
+//   epoch end T   the trend score of each U sample from s_1..s_T (trend_score.cpp: `catoni` or
+//                 `simplified`) -> column holistic_pu_trend; b = the two-class natural break of
+//                 the trend scores (natural_break.cpp); label(x) = 1 if trend(x) > b else 0
+//                 (negatives' scores keep falling, positives' do not) -> column holistic_pu_label;
+//                 with write_prior, the run's prior := the share of U labeled 1
+//   epoch start,  with reinitialize (at e = T only): the run's model gets the fresh model's
+//   e >= T        parameters and buffers; then U's targets y~ = lambda_e * label with
+//   (0-based)     lambda_e = ((e - T) / (epochs - T))^label_ramp (label_ramp = 0: lambda = 1)
+// Choices beyond the paper, from the authors' code (wxr99/HolisticPU) unless marked ours:
+//   - one score per epoch (their recorder scores all of U after each of 15 "epochs" of 512
+//     steps); the default T = 15 is theirs;
+//   - the scores come from the run's model (their recorder uses an EMA copy, decay 0.999: ours
+//     leaves it out);
+//   - phase 2 starts from a new initialisation, as their code trains a new model on the labels;
+//     pulab's single Adam optimizer keeps its moment estimates across the switch (theirs builds a
+//     new SGD optimizer and cosine schedule) and the run's learning-rate schedule runs on (ours);
+//   - label_ramp: their phase-2 targets mix the labels with "U negative" by (epoch / epochs)^0.8;
+//     the default 0 hands the labels over at once (ours: the paper trains on the labels);
+//   - break_cap: their code, when the first break is positive, finds it again among the trend
+//     scores below 0.2/9 (a helper named three_sigma); off by default (0).
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+#include <torch/utils.h>
+
+#include <pulab/error.hpp>
+#include <pulab/model.hpp>
+
+#include "holistic_pu.hpp"
+
+namespace pulab_holistic_pu {
+
+const char* const PredictiveTrend::kTrendColumn = "holistic_pu_trend";
+const char* const PredictiveTrend::kLabelColumn = "holistic_pu_label";
+
+std::string PredictiveTrend::score_column(std::int64_t epoch) { return "holistic_pu_score_" + std::to_string(epoch); }
+
+pulab::Schema PredictiveTrend::schema() {
+  return {pulab::param::integer("record_epochs", 15,
+                                "T: U is scored after each of the first T epochs; the trend labels follow epoch T")
+              .range(2, 10000),
+          pulab::param::text("trend", "catoni", "trend score: catoni (robust mean of the score changes) or simplified "
+                                                "(mean log(1 + d + d^2/2), the authors' code)")
+              .one_of({"catoni", "simplified"}),
+          pulab::param::real("alpha", 1.0, "catoni: scale of the changes inside psi (-> 0: the plain mean)")
+              .range(1e-3, 1e3),
+          pulab::param::real("break_cap", 0.0, "0 = off; else a positive break is found again among the trend "
+                                               "scores below break_cap (the authors' code: 0.2/9)")
+              .range(0, 2),
+          pulab::param::real("label_ramp", 0.0, "phase-2 targets lambda * label, lambda = (progress of phase 2)^"
+                                                "label_ramp; 0 = the labels at once (the authors' code: 0.8)")
+              .range(0, 10),
+          pulab::param::boolean("reinitialize", true, "start phase 2 from a fresh initialisation of the model"),
+          pulab::param::boolean("write_prior", false, "set the run's prior to the share of U labeled positive")};
+}
+
+PredictiveTrend::PredictiveTrend(const pulab::Params& p)
+    : record_epochs_(p.integer("record_epochs")), catoni_(p.text("trend") == "catoni"), alpha_(p.real("alpha")),
+      break_cap_(p.real("break_cap")), label_ramp_(p.real("label_ramp")), reinitialize_(p.boolean("reinitialize")),
+      write_prior_(p.boolean("write_prior")) {}
+
+pulab::StateUse PredictiveTrend::state_use() const {
+  pulab::StateUse use;
+  use.writes = {"pseudo_label", kTrendColumn, kLabelColumn};
+  for (std::int64_t e = 1; e <= record_epochs_; ++e) use.writes.push_back(score_column(e));
+  use.writes_prior = write_prior_;
+  return use;
+}
+
+double PredictiveTrend::label_weight(std::int64_t epoch, std::int64_t epochs) const {
+  if (epoch < record_epochs_) return 0.0;
+  if (label_ramp_ == 0) return 1.0;
+  return std::pow(double(epoch - record_epochs_) / double(epochs - record_epochs_), label_ramp_);
+}
+
+void PredictiveTrend::on_run_start(pulab::TrainingContext& context) {
+  if (record_epochs_ >= context.epochs()) {
+    throw pulab::Error("hook 'predictive_trend': hook.predictive_trend.record_epochs = " +
+                       std::to_string(record_epochs_) + " leaves no epoch to train on the trend labels in a run of " +
+                       "train.epochs = " + std::to_string(context.epochs()) +
+                       "; set record_epochs below train.epochs");
+  }
+  pulab::SampleState& state = context.state();
+  for (std::int64_t e = 1; e <= record_epochs_; ++e) state.column(score_column(e));
+  state.column(kTrendColumn);
+  state.column(kLabelColumn);
+  state.pseudo_label.index_fill_(0, state.unlabeled_ids(), 0.0f);
+  if (reinitialize_) {
+    fresh_ = context.create_model("predictive_trend.initial");
+    for (auto& parameter : fresh_->parameters()) parameter.set_requires_grad(false);
+  }
+}
+
+void PredictiveTrend::on_epoch_end(pulab::TrainingContext& context) {
+  const std::int64_t epoch = context.progress().epoch;  // 0-based
+  if (epoch >= record_epochs_) return;
+  pulab::SampleState& state = context.state();
+  const auto u = state.unlabeled_ids();
+  state.column(score_column(epoch + 1)).index_copy_(0, u, torch::sigmoid(context.score(u)));
+  if (epoch + 1 == record_epochs_) label_from_trends(context);
+}
+
+void PredictiveTrend::label_from_trends(pulab::TrainingContext& context) {
+  pulab::SampleState& state = context.state();
+  const auto u = state.unlabeled_ids();
+  std::vector<torch::Tensor> history;
+  for (std::int64_t e = 1; e <= record_epochs_; ++e) history.push_back(state.column(score_column(e)).index_select(0, u));
+  const auto scores = torch::stack(history, 1);  // [n_u, T]
+  const auto trend = catoni_ ? catoni_trend(scores, alpha_) : simplified_trend(scores);
+  double cut = natural_break(trend);
+  if (break_cap_ > 0 && cut > 0) {
+    const auto below = trend.masked_select(trend < break_cap_);
+    if (below.numel() >= 2) cut = natural_break(below);
+  }
+  const auto label = (trend > cut).to(torch::kFloat);
+  state.column(kTrendColumn).index_copy_(0, u, trend.to(torch::kFloat));
+  state.column(kLabelColumn).index_copy_(0, u, label);
+  if (write_prior_) {
+    const double share = label.mean().item<double>();
+    context.set_prior(std::min(0.999, std::max(0.001, share)));
+  }
+}
+
+void PredictiveTrend::on_epoch_start(pulab::TrainingContext& context) {
+  const std::int64_t epoch = context.progress().epoch;
+  if (epoch < record_epochs_) return;
+  if (epoch == record_epochs_ && reinitialize_) {
+    torch::NoGradGuard no_grad;
+    pulab::ScoreModel& model = context.model();
+    const auto target = model.parameters(), source = fresh_->parameters();
+    for (std::size_t i = 0; i < target.size(); ++i) target[i].copy_(source[i]);
+    const auto target_buffers = model.buffers(), source_buffers = fresh_->buffers();
+    for (std::size_t i = 0; i < target_buffers.size(); ++i) target_buffers[i].copy_(source_buffers[i]);
+  }
+  pulab::SampleState& state = context.state();
+  const auto u = state.unlabeled_ids();
+  const double lambda = label_weight(epoch, context.epochs());
+  state.pseudo_label.index_copy_(0, u, float(lambda) * state.column(kLabelColumn).index_select(0, u));
+}
+
+}  // namespace pulab_holistic_pu

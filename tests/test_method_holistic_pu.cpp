@@ -1,0 +1,386 @@
+// Holistic-PU (plugins/holistic_pu): the risk on hand-computed tensors, the schema's errors, the
+// hook's recording / trend score / natural break / labels / re-initialisation on tiny cases driven
+// through a stand-in TrainingContext, and short synthetic runs (learning, resuming).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "engine/results.hpp"
+#include "engine/trainer.hpp"
+#include "pulab/error.hpp"
+#include "pulab/model.hpp"
+#include "pulab/risk_estimator.hpp"
+#include "pulab/sample_state.hpp"
+#include "pulab/training_hook.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using pulab::ParamValue;
+
+namespace {
+
+template <class Interface>
+std::shared_ptr<Interface> make(const std::string& name, const std::map<std::string, ParamValue>& set = {},
+                                const std::vector<std::int64_t>& input_shape = {}) {
+  const auto* component = pulab::test::builtin_host().registries().of<Interface>().find(name);
+  if (!component) throw std::runtime_error("component '" + name + "' is not loaded");
+  pulab::Params params = pulab::Params::defaults(component->schema);
+  for (const auto& [key, value] : set) params.set(key, value);
+  pulab::BuildContext context;
+  context.input_shape = input_shape;
+  return component->factory(params, context);
+}
+
+double softplus(double z) { return std::log1p(std::exp(z)); }
+double sig(double z) { return 1 / (1 + std::exp(-z)); }
+
+// A TrainingContext with prescribed scores: score(ids) returns logit(prob) of the U rows of
+// `probs` (the probabilities set for the current epoch), so the hook records exactly `probs`.
+class FakeContext final : public pulab::TrainingContext {
+ public:
+  FakeContext(std::int64_t n_p, std::int64_t n_u, std::int64_t epochs)
+      : n_p_(n_p), epochs_(epochs), state_(n_p, n_u, 0.5, torch::kCPU), x_(torch::zeros({n_p + n_u, 3})) {
+    model_ = make<pulab::ScoreModel>("linear", {}, {3});
+  }
+  void set_probs(const std::vector<double>& probs) {
+    const auto p = torch::tensor(probs, torch::kDouble);
+    logits_ = torch::log(p / (1 - p)).to(torch::kFloat);
+  }
+  void set_epoch(std::int64_t epoch) { progress_ = {0, 1, epoch}; }
+
+  pulab::ScoreModel& model() override { return *model_; }
+  torch::Device device() const override { return torch::kCPU; }
+  const torch::Tensor& x_train() const override { return x_; }
+  const torch::Tensor& x_validation() const override { return x_; }
+  const torch::Tensor& validation_labeled() const override { return x_; }
+  const torch::Tensor& u_positive() const override { throw pulab::Error("a PU hook asked for U's labels"); }
+  torch::Tensor score(const torch::Tensor& ids, pulab::ScoreModel* = nullptr) override {
+    return logits_.index_select(0, ids - n_p_);
+  }
+  torch::Tensor score_inputs(const torch::Tensor&, pulab::ScoreModel* = nullptr) override {
+    throw pulab::Error("not used");
+  }
+  pulab::SampleState& state() override { return state_; }
+  double prior() const override { return prior_; }
+  void set_prior(double prior) override {
+    prior_ = prior;
+    ++prior_writes;
+  }
+  const pulab::Progress& progress() const override { return progress_; }
+  std::int64_t epochs() const override { return epochs_; }
+  std::shared_ptr<pulab::ScoreModel> create_model(const std::string& key) override {
+    created_keys.push_back(key);
+    created = make<pulab::ScoreModel>("linear", {}, {3});
+    return created;
+  }
+  std::shared_ptr<torch::optim::Optimizer> create_optimizer(const std::string&, pulab::ScoreModel&) override {
+    throw pulab::Error("not used");
+  }
+  bool resuming() const override { return false; }
+
+  std::shared_ptr<pulab::ScoreModel> created;
+  std::vector<std::string> created_keys;
+  int prior_writes = 0;
+
+ private:
+  std::int64_t n_p_, epochs_;
+  pulab::SampleState state_;
+  torch::Tensor x_, logits_;
+  std::shared_ptr<pulab::ScoreModel> model_;
+  pulab::Progress progress_;
+  double prior_ = 0.5;
+};
+
+// Runs the hook through recording epochs with the given probabilities (probs[e][i]: U sample i
+// after epoch e + 1), i.e. on_epoch_start / on_epoch_end of epochs 0..probs.size()-1.
+void record(pulab::TrainingHook& hook, FakeContext& context, const std::vector<std::vector<double>>& probs) {
+  for (std::size_t e = 0; e < probs.size(); ++e) {
+    context.set_epoch(std::int64_t(e));
+    hook.on_epoch_start(context);
+    context.set_probs(probs[e]);
+    hook.on_epoch_end(context);
+  }
+}
+
+std::vector<double> u_values(FakeContext& context, const std::string& column) {
+  const auto& state = context.state();
+  const auto c = (column == "pseudo_label" ? state.pseudo_label : context.state().column(column))
+                     .index_select(0, state.unlabeled_ids())
+                     .to(torch::kDouble)
+                     .contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+const char* kSyntheticBase = R"(
+name = "holistic_pu_test"
+[dataset]
+name = "synthetic"
+dim = 20
+n_train = 6000
+n_test = 2000
+separation = 8.0
+[split]
+n_labeled = 500
+n_validation = 300
+[labeling]
+name = "scar"
+[model]
+name = "mlp"
+hidden = [64, 64]
+[train]
+epochs = 5
+batch_size = 250
+lr = 1e-3
+weight_decay = 1e-4
+seed = 0
+)";
+
+// The synthetic base with experiments/methods/holistic_pu.toml on top and `extra` after it.
+std::string holistic_experiment(const std::string& extra) {
+  const fs::path base = pulab::test::temp_dir("holistic_pu_base") / "base.toml";
+  std::ofstream(base) << kSyntheticBase;
+  const fs::path method = fs::path(PULAB_SOURCE_DIR) / "experiments" / "methods" / "holistic_pu.toml";
+  return "base = [\"" + base.string() + "\", \"" + method.string() + "\"]\n" + extra;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- the risk
+
+TEST(MethodHolisticPu, RiskIsTheCrossEntropyAgainstThePseudoLabels) {
+  auto risk = make<pulab::RiskEstimator>("holistic_pu");
+  EXPECT_EQ(risk->state_use().reads, std::vector<std::string>{"pseudo_label"});
+  pulab::SampleState state(2, 3, 0.4, torch::kCPU);
+  state.pseudo_label[2] = 1.0f;   // U id 2: labeled positive
+  state.pseudo_label[3] = 0.0f;   // U id 3: negative
+  state.pseudo_label[4] = 0.25f;  // U id 4: a soft target (a label ramp)
+  pulab::Batch batch;
+  batch.state = &state;
+  batch.ids_p = torch::tensor({0L, 1L});
+  batch.ids_u = torch::tensor({2L, 3L, 4L});
+  const pulab::Scores scores{torch::tensor({0.5, -1.0}, torch::kDouble).requires_grad_(true),
+                             torch::tensor({2.0, -0.3, 0.1}, torch::kDouble).requires_grad_(true)};
+  const torch::Tensor no_weights;
+  // Logistic loss: l(z, +1) = log(1 + e^-z), l(z, -1) = log(1 + e^z).
+  const double positive = (softplus(-0.5) + softplus(1.0)) / 2;
+  const double unlabeled = (softplus(-2.0) + softplus(-0.3) + 0.25 * softplus(-0.1) + 0.75 * softplus(0.1)) / 3;
+  auto out = risk->compute({scores, no_weights, 0.4, batch});
+  EXPECT_NEAR(out.objective.item<double>(), positive + unlabeled, 1e-12);
+  EXPECT_NEAR(out.reported.item<double>(), positive + unlabeled, 1e-12);
+  // The gradient of the U term is (sigmoid(g) - y~) / |U|: a target of 1 pulls g up, 0 down.
+  out.objective.backward();
+  const double g_u[] = {2.0, -0.3, 0.1}, y[] = {1.0, 0.0, 0.25};
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(scores.u.grad()[i].item<double>(), (sig(g_u[i]) - y[i]) / 3, 1e-12);
+  // No prior enters: another prior gives the same objective.
+  EXPECT_EQ(risk->compute({scores, no_weights, 0.9, batch}).objective.item<double>(), out.objective.item<double>());
+
+  // Positive weights multiply the positives' terms.
+  const auto weights = torch::tensor({2.0, 0.5}, torch::kDouble);
+  const double weighted = (2.0 * softplus(-0.5) + 0.5 * softplus(1.0)) / 2 + unlabeled;
+  EXPECT_NEAR(risk->compute({scores, weights, 0.4, batch}).objective.item<double>(), weighted, 1e-12);
+
+  // Another margin loss: sigmoid, l(z, y) = sigmoid(-y z).
+  auto sigmoid_risk = make<pulab::RiskEstimator>("holistic_pu", {{"loss", std::string("sigmoid")}});
+  const double expected = (sig(-0.5) + sig(1.0)) / 2 + (sig(-2.0) + sig(-0.3) + 0.25 * sig(-0.1) + 0.75 * sig(0.1)) / 3;
+  EXPECT_NEAR(sigmoid_risk->compute({scores, no_weights, 0.4, batch}).objective.item<double>(), expected, 1e-12);
+}
+
+// ---------------------------------------------------------------- parameters
+
+TEST(MethodHolisticPu, SchemaErrorsNameTheKey) {
+  const std::map<std::string, std::string> bad{{"record_epochs = 1", "record_epochs"},
+                                               {"trend = \"median\"", "trend"},
+                                               {"alpha = 0.0", "alpha"},
+                                               {"label_ramp = -1.0", "label_ramp"},
+                                               {"break_cap = 3.0", "break_cap"}};
+  for (const auto& [line, key] : bad) {
+    const std::string message = pulab::test::error_message(
+        [&] { pulab::test::resolve_text(holistic_experiment("[hook.predictive_trend]\n" + line + "\n")); });
+    EXPECT_NE(message.find(key), std::string::npos) << line << ": " << message;
+  }
+  // The composition's own values resolve.
+  EXPECT_NO_THROW(pulab::test::resolve_text(holistic_experiment("")));
+  // Recording every epoch leaves none to train on the labels: refused at run start, naming the key.
+  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{5}}});
+  FakeContext context(1, 4, 5);
+  const std::string message = pulab::test::error_message([&] { hook->on_run_start(context); });
+  EXPECT_NE(message.find("hook.predictive_trend.record_epochs = 5"), std::string::npos) << message;
+  EXPECT_NE(message.find("train.epochs = 5"), std::string::npos) << message;
+}
+
+TEST(MethodHolisticPu, DeclaresWhatItWrites) {
+  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{3}}});
+  const auto use = hook->state_use();
+  const std::vector<std::string> writes{"pseudo_label",         "holistic_pu_trend",    "holistic_pu_label",
+                                        "holistic_pu_score_1", "holistic_pu_score_2", "holistic_pu_score_3"};
+  EXPECT_EQ(use.writes, writes);
+  EXPECT_TRUE(use.reads.empty());
+  EXPECT_FALSE(use.writes_prior);
+  EXPECT_FALSE(use.oracle);
+  EXPECT_TRUE(make<pulab::TrainingHook>("predictive_trend", {{"write_prior", true}})->state_use().writes_prior);
+}
+
+// ---------------------------------------------------------------- the hook on tiny cases
+
+TEST(MethodHolisticPu, RecordsScoresThenLabelsByTheNaturalBreakOfTheTrends) {
+  // n_p = 1, four U samples, T = 3 recorded epochs of 5, Catoni's trend with alpha = 1.
+  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{3}}, {"write_prior", true}});
+  FakeContext context(1, 4, 5);
+  hook->on_run_start(context);
+  // U is negative while recording; the labeled positive keeps 1.
+  EXPECT_EQ(u_values(context, "pseudo_label"), (std::vector<double>{0, 0, 0, 0}));
+  EXPECT_EQ(context.state().pseudo_label[0].item<float>(), 1.0f);
+  EXPECT_EQ(context.created_keys, std::vector<std::string>{"predictive_trend.initial"});
+  const auto before = context.model().parameters()[0].clone();
+
+  // Columns: A falls 0.60 -> 0.45 -> 0.30 (changes -0.15, -0.15), B 0.5 -> 0.4 -> 0.2 (-0.1, -0.2),
+  // C 0.5 -> 0.7 -> 0.6 (+0.2, -0.1), D 0.3 -> 0.5 -> 0.55 (+0.2, +0.05). psi is odd, so with two
+  // changes Catoni's mu is their midpoint: trends -0.15, -0.15, 0.05, 0.125.
+  record(*hook, context, {{0.60, 0.5, 0.5, 0.3}, {0.45, 0.4, 0.7, 0.5}, {0.30, 0.2, 0.6, 0.55}});
+  const auto second = u_values(context, "holistic_pu_score_2");
+  const double expected_second[] = {0.45, 0.4, 0.7, 0.5};
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(second[i], expected_second[i], 1e-6);
+  const auto trend = u_values(context, "holistic_pu_trend");
+  const double expected_trend[] = {-0.15, -0.15, 0.05, 0.125};
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(trend[i], expected_trend[i], 1e-6) << i;
+  // Splits of the sorted trends (-0.15, -0.15 | 0.05, 0.125): squared deviations 0 + 0.0028125,
+  // against 0.0404167 after one value and 0.0266667 after three: the break is -0.15.
+  EXPECT_EQ(u_values(context, "holistic_pu_label"), (std::vector<double>{0, 0, 1, 1}));
+  EXPECT_EQ(context.prior(), 0.5);  // write_prior: 2 of 4 labeled positive
+  EXPECT_EQ(context.prior_writes, 1);
+  // The labels reach the risk only from the next epoch on; the model is still phase 1's.
+  EXPECT_EQ(u_values(context, "pseudo_label"), (std::vector<double>{0, 0, 0, 0}));
+  EXPECT_TRUE(torch::equal(context.model().parameters()[0], before));
+
+  context.set_epoch(3);
+  hook->on_epoch_start(context);
+  EXPECT_EQ(u_values(context, "pseudo_label"), (std::vector<double>{0, 0, 1, 1}));
+  // Phase 2 starts from the fresh model's parameters.
+  const auto params = context.model().parameters(), fresh = context.created->parameters();
+  ASSERT_EQ(params.size(), fresh.size());
+  EXPECT_FALSE(torch::equal(params[0], before));
+  for (std::size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(torch::equal(params[i], fresh[i])) << i;
+  // Later epochs neither record nor re-initialise.
+  context.set_probs({0.9, 0.9, 0.9, 0.9});
+  hook->on_epoch_end(context);
+  EXPECT_NEAR(u_values(context, "holistic_pu_score_3")[0], 0.30, 1e-6);
+  EXPECT_EQ(context.prior_writes, 1);
+}
+
+TEST(MethodHolisticPu, CatoniTrendDampsAnOutlierAndSimplifiedIsTheAuthorsForm) {
+  // One U sample, scores 0.3, 0.2, 0.1, 0.9: changes -0.1, -0.1, +0.8 (mean 0.2).
+  // Catoni: the mu with 2 psi(-0.1 - mu) + psi(0.8 - mu) = 0, psi(x) = sign(x) log(1 + |x| + x^2/2),
+  // is 0.19428930 (bisection in double, by hand); with alpha = 1e-3 it is the mean to 1e-8.
+  // Simplified: (2 log(1 - 0.1 + 0.005) + log(1 + 0.8 + 0.32)) / 3 = 0.18392514.
+  const std::vector<std::vector<double>> probs{{0.3, 0.5}, {0.2, 0.5}, {0.1, 0.5}, {0.9, 0.5}};
+  auto trend_of = [&](const std::map<std::string, ParamValue>& set) {
+    auto params = set;
+    params["record_epochs"] = std::int64_t{4};
+    auto hook = make<pulab::TrainingHook>("predictive_trend", params);
+    FakeContext context(1, 2, 6);
+    hook->on_run_start(context);
+    record(*hook, context, probs);
+    return u_values(context, "holistic_pu_trend")[0];
+  };
+  const double catoni = trend_of({});
+  EXPECT_NEAR(catoni, 0.19428930, 1e-5);
+  // The defining equation holds at the estimate.
+  auto psi = [](double x) { return std::copysign(std::log1p(std::fabs(x) + x * x / 2), x); };
+  EXPECT_NEAR(2 * psi(-0.1 - catoni) + psi(0.8 - catoni), 0.0, 2e-5);
+  EXPECT_NEAR(trend_of({{"alpha", 1e-3}}), 0.2, 1e-5);
+  EXPECT_NEAR(trend_of({{"trend", std::string("simplified")}}), 0.18392514, 1e-5);
+}
+
+TEST(MethodHolisticPu, BreakCapRefitsAPositiveBreak) {
+  // T = 2: each trend is the single change (Catoni's mu of one value): 0.01, 0.02, 0.30, 0.32.
+  // The break falls after 0.02 (> 0); with break_cap = 0.25 it is found again among 0.01, 0.02: 0.01.
+  const std::vector<std::vector<double>> probs{{0.5, 0.5, 0.5, 0.5}, {0.51, 0.52, 0.80, 0.82}};
+  auto labels = [&](double cap) {
+    auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{2}}, {"break_cap", cap}});
+    FakeContext context(1, 4, 4);
+    hook->on_run_start(context);
+    record(*hook, context, probs);
+    return u_values(context, "holistic_pu_label");
+  };
+  EXPECT_EQ(labels(0.0), (std::vector<double>{0, 0, 1, 1}));
+  EXPECT_EQ(labels(0.25), (std::vector<double>{0, 1, 1, 1}));
+}
+
+TEST(MethodHolisticPu, LabelRampAndNoReinitialisation) {
+  // label_ramp = 1 over a run of 6 epochs with T = 2: phase-2 epochs 2, 3, 4, 5 (0-based) give
+  // lambda = 0, 1/4, 2/4, 3/4 times the label.
+  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{2}},
+                                                             {"label_ramp", 1.0},
+                                                             {"reinitialize", false}});
+  FakeContext context(1, 2, 6);
+  hook->on_run_start(context);
+  EXPECT_TRUE(context.created_keys.empty());
+  const auto before = context.model().parameters()[0].clone();
+  record(*hook, context, {{0.5, 0.5}, {0.2, 0.7}});
+  EXPECT_EQ(u_values(context, "holistic_pu_label"), (std::vector<double>{0, 1}));
+  const double lambdas[] = {0.0, 0.25, 0.5, 0.75};
+  for (int e = 2; e < 6; ++e) {
+    context.set_epoch(e);
+    hook->on_epoch_start(context);
+    EXPECT_NEAR(u_values(context, "pseudo_label")[1], lambdas[e - 2], 1e-7) << "epoch " << e;
+    EXPECT_EQ(u_values(context, "pseudo_label")[0], 0.0);
+  }
+  EXPECT_TRUE(torch::equal(context.model().parameters()[0], before));
+}
+
+// ---------------------------------------------------------------- short runs on synthetic data
+
+TEST(MethodHolisticPu, LearnsSyntheticDataInFiveEpochs) {
+  // T = 2 recorded epochs, then 3 epochs of a fresh model on the trend labels. Chance is ~0.5;
+  // the recording phase alone (P vs U as negative, balanced batches) reaches ~0.95 here.
+  const auto r = pulab::test::train_text(holistic_experiment("[hook.predictive_trend]\nrecord_epochs = 2\n"));
+  ASSERT_EQ(r["epochs"].size(), 5u);
+  const double accuracy = r["last"]["test"]["accuracy"].get<double>();
+  std::printf("[ holistic ] synthetic: test accuracy per epoch %.4f %.4f %.4f %.4f %.4f\n",
+              r["epochs"][0]["test"]["accuracy"].get<double>(), r["epochs"][1]["test"]["accuracy"].get<double>(),
+              r["epochs"][2]["test"]["accuracy"].get<double>(), r["epochs"][3]["test"]["accuracy"].get<double>(),
+              accuracy);
+  EXPECT_GE(accuracy, 0.9);
+  // The prior the run was given is never touched (write_prior = false).
+  for (const auto& e : r["epochs"]) EXPECT_EQ(e["prior"].get<double>(), r["epochs"][0]["prior"].get<double>());
+}
+
+TEST(MethodHolisticPu, ARunResumedAfterTheLabelsIsBitIdentical) {
+  // Stopped after epoch 2 = T: the checkpoint holds the score columns, the labels and the fresh
+  // model that phase 2 starts from; the resumed run must continue exactly.
+  const std::string text = holistic_experiment("[hook.predictive_trend]\nrecord_epochs = 2\nwrite_prior = true\n");
+  auto run = [&](const fs::path& dir, std::int64_t stop_after) {
+    auto specs = pulab::test::resolve_text(text, {"output_dir=" + dir.string()});
+    pulab::TrainOptions options;
+    options.quiet = true;
+    options.threads = 1;
+    options.max_epochs_this_call = stop_after;
+    const auto status = pulab::train_run(specs.front(), pulab::test::builtin_host(), options);
+    if (stop_after > 0) EXPECT_EQ(status, pulab::RunStatus::Interrupted);
+    if (stop_after > 0) {
+      options.max_epochs_this_call = -1;
+      EXPECT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Finished);
+    }
+    return pulab::test::read_json(pulab::result_path(specs.front()));
+  };
+  const auto whole = run(pulab::test::temp_dir("holistic_whole"), -1);
+  const auto resumed = run(pulab::test::temp_dir("holistic_resumed"), 2);
+  EXPECT_EQ(resumed["resumed_from_epoch"], 2);
+  ASSERT_EQ(whole["epochs"].size(), resumed["epochs"].size());
+  for (std::size_t e = 0; e < whole["epochs"].size(); ++e) {
+    for (const char* key : {"train_risk", "prior"}) {
+      EXPECT_EQ(whole["epochs"][e][key].get<double>(), resumed["epochs"][e][key].get<double>()) << key << " " << e;
+    }
+    EXPECT_EQ(whole["epochs"][e]["test"]["accuracy"].get<double>(), resumed["epochs"][e]["test"]["accuracy"].get<double>())
+        << e;
+  }
+  // write_prior: from epoch 2 on the prior is the share of U labeled positive, not the given one.
+  EXPECT_NE(whole["epochs"][0]["prior"].get<double>(), whole["epochs"][1]["prior"].get<double>());
+}
