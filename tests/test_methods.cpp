@@ -576,12 +576,14 @@ TEST(MethodsTraining, EveryCompositionLearnsSyntheticData) {
   // A beta_max = 30 schedule squeezed into 5 epochs calls everything positive; the short runs use 1.
   // Self-PU's own optimiser (lr 5e-4, weight decay 5e-3) and selection schedule (epochs 10-50) are
   // for 100 epochs; the 5-epoch run uses the base's optimiser and selects after epochs 2-4.
-  // Holistic-PU records 15 epochs of scores before it labels U: 2 here.
+  // Holistic-PU records 15 epochs of scores before it labels U: 2 here. Robust-PU pre-trains with
+  // nnPU for 50 epochs before its self-paced episodes: 3 here, so two episodes run.
   const std::map<std::string, std::string> extra{
       {"gradpu.toml", "[weighting]\nbeta_max = 1.0\n"},
       {"gradpu_no_gp.toml", "[weighting]\nbeta_max = 1.0\n"},
       {"gradpu_undetached.toml", "[weighting]\nbeta_max = 1.0\n"},
       {"holistic_pu.toml", "[hook.predictive_trend]\nrecord_epochs = 2\n"},
+      {"robust_pu.toml", "[risk]\npretrain_epochs = 3\n"},
       {"selfpu.toml", "[train]\nlr = 1e-3\nweight_decay = 1e-4\n"
                       "[hook.self_paced_selection]\nstart_epoch = 2\nstop_epoch = 4\nevery = 1\n"}};
   std::vector<fs::path> files;
