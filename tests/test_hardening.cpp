@@ -559,11 +559,11 @@ TEST(Help, ASubcommandsHelpIsItsOwn) {
 
 TEST(Help, UsageAndDocsListTheSamePlotKinds) {
   const auto c = cli("report --help");
-  EXPECT_TRUE(contains(c.output, "[--plot alpha|np|all]...")) << c.output;
+  EXPECT_TRUE(contains(c.output, "[--plot alpha|np|c|all]...")) << c.output;
   std::ifstream in(fs::path(PULAB_SOURCE_DIR) / "docs" / "reporting.md");
   std::stringstream docs;
   docs << in.rdbuf();
-  EXPECT_TRUE(contains(docs.str(), "[--plot alpha|np|all]...")) << "docs/reporting.md";
+  EXPECT_TRUE(contains(docs.str(), "[--plot alpha|np|c|all]...")) << "docs/reporting.md";
 }
 
 TEST(ResultFile, RecordsThePluginsTheRunUsedApartFromThoseLoaded) {
