@@ -1,12 +1,14 @@
 // Holistic-PU (plugins/holistic_pu): the risk on hand-computed tensors, the schema's errors, the
-// hook's recording / trend score / natural break / labels / re-initialisation on tiny cases driven
-// through a stand-in TrainingContext, and short synthetic runs (learning, resuming).
+// hook's recording (per epoch and every k steps) / trend score / natural break / labels /
+// re-initialisation on tiny cases driven through a stand-in TrainingContext, and short synthetic
+// runs (learning, resuming in both recording modes).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,10 @@ class FakeContext final : public pulab::TrainingContext {
     logits_ = torch::log(p / (1 - p)).to(torch::kFloat);
   }
   void set_epoch(std::int64_t epoch) { progress_ = {0, 1, epoch}; }
+  // Step-wise driving: 0-based `iteration` of `total` steps, in 0-based `epoch`.
+  void set_progress(std::int64_t iteration, std::int64_t total, std::int64_t epoch) {
+    progress_ = {iteration, total, epoch};
+  }
 
   pulab::ScoreModel& model() override { return *model_; }
   torch::Device device() const override { return torch::kCPU; }
@@ -108,6 +114,27 @@ void record(pulab::TrainingHook& hook, FakeContext& context, const std::vector<s
     hook.on_epoch_end(context);
   }
 }
+
+// Runs the hook step by step through `total` optimizer steps in epochs of `per_epoch` steps
+// (on_epoch_start before an epoch's first step, after_step after each, on_epoch_end after its
+// last); before step s (1-based) the context's scores are probs_at(s). `after(s)` runs after
+// each step's hook calls.
+template <class Probs, class After>
+void drive_steps(pulab::TrainingHook& hook, FakeContext& context, std::int64_t first, std::int64_t total,
+                 std::int64_t per_epoch, Probs probs_at, After after) {
+  for (std::int64_t s = first; s <= total; ++s) {
+    const std::int64_t epoch = (s - 1) / per_epoch;
+    context.set_progress(epoch * per_epoch, total, epoch);
+    if ((s - 1) % per_epoch == 0) hook.on_epoch_start(context);
+    context.set_probs(probs_at(s));
+    context.set_progress(s - 1, total, epoch);
+    hook.after_step(context, pulab::Batch{});
+    if (s % per_epoch == 0) hook.on_epoch_end(context);
+    after(s);
+  }
+}
+
+std::string PredictiveTrendColumn(std::int64_t record) { return "holistic_pu_score_" + std::to_string(record); }
 
 std::vector<double> u_values(FakeContext& context, const std::string& column) {
   const auto& state = context.state();
@@ -199,7 +226,8 @@ TEST(MethodHolisticPu, SchemaErrorsNameTheKey) {
                                                {"trend = \"median\"", "trend"},
                                                {"alpha = 0.0", "alpha"},
                                                {"label_ramp = -1.0", "label_ramp"},
-                                               {"break_cap = 3.0", "break_cap"}};
+                                               {"break_cap = 3.0", "break_cap"},
+                                               {"record_every_steps = -1", "record_every_steps"}};
   for (const auto& [line, key] : bad) {
     const std::string message = pulab::test::error_message(
         [&] { pulab::test::resolve_text(holistic_experiment("[hook.predictive_trend]\n" + line + "\n")); });
@@ -213,6 +241,19 @@ TEST(MethodHolisticPu, SchemaErrorsNameTheKey) {
   const std::string message = pulab::test::error_message([&] { hook->on_run_start(context); });
   EXPECT_NE(message.find("hook.predictive_trend.record_epochs = 5"), std::string::npos) << message;
   EXPECT_NE(message.find("train.epochs = 5"), std::string::npos) << message;
+  // Recording every k steps: T k must leave steps for phase 2 (here 5 x 2 = 10 of 10 steps).
+  auto stepwise = make<pulab::TrainingHook>(
+      "predictive_trend", {{"record_epochs", std::int64_t{5}}, {"record_every_steps", std::int64_t{2}}});
+  FakeContext steps_context(1, 4, 2);
+  steps_context.set_progress(0, 10, 0);
+  const std::string steps_message = pulab::test::error_message([&] { stepwise->on_run_start(steps_context); });
+  EXPECT_NE(steps_message.find("hook.predictive_trend.record_epochs = 5"), std::string::npos) << steps_message;
+  EXPECT_NE(steps_message.find("hook.predictive_trend.record_every_steps = 2"), std::string::npos) << steps_message;
+  EXPECT_NE(steps_message.find("10 steps"), std::string::npos) << steps_message;
+  // 4 x 2 = 8 < 10 is accepted.
+  auto fits = make<pulab::TrainingHook>("predictive_trend",
+                                        {{"record_epochs", std::int64_t{4}}, {"record_every_steps", std::int64_t{2}}});
+  EXPECT_NO_THROW(fits->on_run_start(steps_context));
 }
 
 TEST(MethodHolisticPu, DeclaresWhatItWrites) {
@@ -335,27 +376,149 @@ TEST(MethodHolisticPu, LabelRampAndNoReinitialisation) {
   EXPECT_TRUE(torch::equal(context.model().parameters()[0], before));
 }
 
+TEST(MethodHolisticPu, RecordsEveryKStepsAndSwitchesRightAfterRecordT) {
+  // T = 3 records every k = 2 steps of a run of 10 steps in 2 epochs of 5: records after steps 2,
+  // 4 and 6 (the last mid-epoch), with the scores of the tiny case above at those steps and
+  // decoys (0.99 / 0.01) at every other step, so a record at a wrong step changes the trends.
+  const std::map<std::int64_t, std::vector<double>> at{
+      {2, {0.60, 0.5, 0.5, 0.3}}, {4, {0.45, 0.4, 0.7, 0.5}}, {6, {0.30, 0.2, 0.6, 0.55}}};
+  auto probs_at = [&](std::int64_t s) {
+    const auto it = at.find(s);
+    return it == at.end() ? std::vector<double>{0.99, 0.01, 0.99, 0.01} : it->second;
+  };
+  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{3}},
+                                                             {"record_every_steps", std::int64_t{2}},
+                                                             {"write_prior", true}});
+  FakeContext context(1, 4, 2);
+  context.set_progress(0, 10, 0);
+  hook->on_run_start(context);
+  const auto before = context.model().parameters()[0].clone();
+  drive_steps(*hook, context, 1, 10, 5, probs_at, [&](std::int64_t s) {
+    if (s < 6) {
+      // Recording: U stays negative, the model is phase 1's, nothing labeled yet.
+      EXPECT_EQ(u_values(context, "pseudo_label"), (std::vector<double>{0, 0, 0, 0})) << "step " << s;
+      EXPECT_TRUE(torch::equal(context.model().parameters()[0], before)) << "step " << s;
+      EXPECT_EQ(context.prior_writes, 0) << "step " << s;
+    } else if (s == 6) {
+      // Record T: labels, prior and the switch to phase 2 at once, mid-epoch.
+      EXPECT_EQ(u_values(context, "holistic_pu_label"), (std::vector<double>{0, 0, 1, 1}));
+      EXPECT_EQ(u_values(context, "pseudo_label"), (std::vector<double>{0, 0, 1, 1}));
+      EXPECT_EQ(context.prior(), 0.5);
+      EXPECT_EQ(context.prior_writes, 1);
+      const auto params = context.model().parameters(), fresh = context.created->parameters();
+      for (std::size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(torch::equal(params[i], fresh[i])) << i;
+      // Phase 2 trains the model on: a later re-initialisation would undo this.
+      torch::NoGradGuard no_grad;
+      context.model().parameters()[0].add_(1.0);
+    } else {
+      EXPECT_EQ(context.prior_writes, 1) << "step " << s;
+      EXPECT_EQ(u_values(context, "pseudo_label"), (std::vector<double>{0, 0, 1, 1})) << "step " << s;
+    }
+  });
+  // Exactly T records, each the scores of its step; epoch ends recorded nothing.
+  for (std::int64_t r = 1; r <= 3; ++r) {
+    const auto column = u_values(context, PredictiveTrendColumn(r));
+    for (int i = 0; i < 4; ++i) EXPECT_NEAR(column[i], at.at(2 * r)[i], 1e-6) << "record " << r << " sample " << i;
+  }
+  EXPECT_EQ(context.state().extra_columns().count(PredictiveTrendColumn(4)), 0u);
+  const auto trend = u_values(context, "holistic_pu_trend");
+  const double expected_trend[] = {-0.15, -0.15, 0.05, 0.125};
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(trend[i], expected_trend[i], 1e-6) << i;
+  EXPECT_TRUE(torch::equal(context.model().parameters()[0], context.created->parameters()[0] + 1.0));
+  EXPECT_EQ(context.created_keys.size(), 1u);
+}
+
+TEST(MethodHolisticPu, StepCountSurvivesACheckpoint) {
+  // The same case stopped after epoch 1 (5 steps, records 1 and 2 taken): a new hook that loads
+  // the saved archive takes record 3 at step 6; one that does not would count from 0 and not
+  // label at all.
+  const std::map<std::int64_t, std::vector<double>> at{
+      {2, {0.60, 0.5, 0.5, 0.3}}, {4, {0.45, 0.4, 0.7, 0.5}}, {6, {0.30, 0.2, 0.6, 0.55}}};
+  auto probs_at = [&](std::int64_t s) {
+    const auto it = at.find(s);
+    return it == at.end() ? std::vector<double>{0.99, 0.01, 0.99, 0.01} : it->second;
+  };
+  const std::map<std::string, ParamValue> params{{"record_epochs", std::int64_t{3}},
+                                                 {"record_every_steps", std::int64_t{2}}};
+  auto nothing = [](std::int64_t) {};
+  auto resumed_labels = [&](bool load) {
+    FakeContext context(1, 4, 2);
+    context.set_progress(0, 10, 0);
+    auto first = make<pulab::TrainingHook>("predictive_trend", params);
+    first->on_run_start(context);
+    drive_steps(*first, context, 1, 5, 5, probs_at, nothing);
+    torch::serialize::OutputArchive out;
+    first->save(out);
+    std::stringstream bytes;
+    out.save_to(bytes);
+    auto second = make<pulab::TrainingHook>("predictive_trend", params);
+    context.set_progress(0, 10, 0);
+    second->on_run_start(context);  // as the engine does before it restores a checkpoint
+    if (load) {
+      torch::serialize::InputArchive in;
+      in.load_from(bytes);
+      second->load(in);
+    }
+    drive_steps(*second, context, 6, 10, 5, probs_at, nothing);
+    return u_values(context, "pseudo_label");
+  };
+  EXPECT_EQ(resumed_labels(true), (std::vector<double>{0, 0, 1, 1}));
+  EXPECT_EQ(resumed_labels(false), (std::vector<double>{0, 0, 0, 0}));
+}
+
+TEST(MethodHolisticPu, StepRecordingRampsTheLabelsOverTheRemainingSteps) {
+  // T = 2 records every 2 steps of 12 (4 epochs of 3), label_ramp = 1: phase 2 starts after step
+  // 4 (mid epoch 2) with lambda = 0; at the start of epoch 3 (6 steps done) lambda = 2/8, of
+  // epoch 4 (9 done) 5/8. Trends: sample 0 falls 0.5 -> 0.2, sample 1 rises 0.5 -> 0.7: labels 0, 1.
+  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{2}},
+                                                             {"record_every_steps", std::int64_t{2}},
+                                                             {"label_ramp", 1.0},
+                                                             {"reinitialize", false}});
+  FakeContext context(1, 2, 4);
+  context.set_progress(0, 12, 0);
+  hook->on_run_start(context);
+  EXPECT_TRUE(context.created_keys.empty());
+  auto probs_at = [](std::int64_t s) {
+    return s == 2 ? std::vector<double>{0.5, 0.5} : s == 4 ? std::vector<double>{0.2, 0.7} : std::vector<double>{0.9, 0.1};
+  };
+  const std::map<std::int64_t, double> lambda{{4, 0.0}, {6, 0.0}, {7, 0.25}, {9, 0.25}, {10, 0.625}, {12, 0.625}};
+  drive_steps(*hook, context, 1, 12, 3, probs_at, [&](std::int64_t s) {
+    const auto it = lambda.find(s);
+    if (it == lambda.end()) return;
+    EXPECT_NEAR(u_values(context, "pseudo_label")[1], it->second, 1e-7) << "step " << s;
+    EXPECT_EQ(u_values(context, "pseudo_label")[0], 0.0) << "step " << s;
+  });
+  EXPECT_EQ(u_values(context, "holistic_pu_label"), (std::vector<double>{0, 1}));
+}
+
 // ---------------------------------------------------------------- short runs on synthetic data
 
 TEST(MethodHolisticPu, LearnsSyntheticDataInFiveEpochs) {
-  // T = 2 recorded epochs, then 3 epochs of a fresh model on the trend labels. Chance is ~0.5;
-  // the recording phase alone (P vs U as negative, balanced batches) reaches ~0.95 here.
-  const auto r = pulab::test::train_text(holistic_experiment("[hook.predictive_trend]\nrecord_epochs = 2\n"));
-  ASSERT_EQ(r["epochs"].size(), 5u);
-  const double accuracy = r["last"]["test"]["accuracy"].get<double>();
-  std::printf("[ holistic ] synthetic: test accuracy per epoch %.4f %.4f %.4f %.4f %.4f\n",
-              r["epochs"][0]["test"]["accuracy"].get<double>(), r["epochs"][1]["test"]["accuracy"].get<double>(),
-              r["epochs"][2]["test"]["accuracy"].get<double>(), r["epochs"][3]["test"]["accuracy"].get<double>(),
-              accuracy);
-  EXPECT_GE(accuracy, 0.9);
-  // The prior the run was given is never touched (write_prior = false).
-  for (const auto& e : r["epochs"]) EXPECT_EQ(e["prior"].get<double>(), r["epochs"][0]["prior"].get<double>());
+  // Per epoch: T = 2 recorded epochs, then 3 epochs of a fresh model on the trend labels. Per
+  // steps: the composition's record_every_steps = 8 with T = 2 (the override of
+  // MethodsTraining.EveryCompositionLearnsSyntheticData), labels after step 16 of 210. Chance is
+  // ~0.5; the recording phase alone (P vs U as negative, balanced batches) reaches ~0.95 here.
+  for (const char* extra : {"[hook.predictive_trend]\nrecord_epochs = 2\nrecord_every_steps = 0\n",
+                            "[hook.predictive_trend]\nrecord_epochs = 2\n"}) {
+    const auto r = pulab::test::train_text(holistic_experiment(extra));
+    ASSERT_EQ(r["epochs"].size(), 5u);
+    const double accuracy = r["last"]["test"]["accuracy"].get<double>();
+    std::printf("[ holistic ] synthetic, record_every_steps = %lld: test accuracy per epoch %.4f %.4f %.4f %.4f %.4f\n",
+                static_cast<long long>(r["config"]["hook"]["predictive_trend"]["record_every_steps"].get<std::int64_t>()),
+                r["epochs"][0]["test"]["accuracy"].get<double>(), r["epochs"][1]["test"]["accuracy"].get<double>(),
+                r["epochs"][2]["test"]["accuracy"].get<double>(), r["epochs"][3]["test"]["accuracy"].get<double>(),
+                accuracy);
+    EXPECT_GE(accuracy, 0.9) << extra;
+    // The prior the run was given is never touched (write_prior = false).
+    for (const auto& e : r["epochs"]) EXPECT_EQ(e["prior"].get<double>(), r["epochs"][0]["prior"].get<double>());
+  }
 }
 
 TEST(MethodHolisticPu, ARunResumedAfterTheLabelsIsBitIdentical) {
   // Stopped after epoch 2 = T: the checkpoint holds the score columns, the labels and the fresh
   // model that phase 2 starts from; the resumed run must continue exactly.
-  const std::string text = holistic_experiment("[hook.predictive_trend]\nrecord_epochs = 2\nwrite_prior = true\n");
+  const std::string text = holistic_experiment(
+      "[hook.predictive_trend]\nrecord_epochs = 2\nrecord_every_steps = 0\nwrite_prior = true\n");
   auto run = [&](const fs::path& dir, std::int64_t stop_after) {
     auto specs = pulab::test::resolve_text(text, {"output_dir=" + dir.string()});
     pulab::TrainOptions options;
@@ -363,8 +526,8 @@ TEST(MethodHolisticPu, ARunResumedAfterTheLabelsIsBitIdentical) {
     options.threads = 1;
     options.max_epochs_this_call = stop_after;
     const auto status = pulab::train_run(specs.front(), pulab::test::builtin_host(), options);
-    if (stop_after > 0) EXPECT_EQ(status, pulab::RunStatus::Interrupted);
     if (stop_after > 0) {
+      EXPECT_EQ(status, pulab::RunStatus::Interrupted);
       options.max_epochs_this_call = -1;
       EXPECT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Finished);
     }
@@ -383,4 +546,50 @@ TEST(MethodHolisticPu, ARunResumedAfterTheLabelsIsBitIdentical) {
   }
   // write_prior: from epoch 2 on the prior is the share of U labeled positive, not the given one.
   EXPECT_NE(whole["epochs"][0]["prior"].get<double>(), whole["epochs"][1]["prior"].get<double>());
+}
+
+TEST(MethodHolisticPu, StepRecordingLearnsAndResumesBitIdentically) {
+  // 42 steps per epoch here; T = 4 records every 15 steps: steps 15, 30 (epoch 1), 45, 60 (epoch
+  // 2), phase 2 from step 61 on. Stopped after epoch 1 (mid-recording: the hook's step count and
+  // two score columns come from the checkpoint) and after epoch 2 (after the mid-epoch switch),
+  // the resumed runs must continue exactly.
+  const std::string text = holistic_experiment(
+      "[hook.predictive_trend]\nrecord_epochs = 4\nrecord_every_steps = 15\nwrite_prior = true\n");
+  auto run = [&](const fs::path& dir, std::int64_t stop_after) {
+    auto specs = pulab::test::resolve_text(text, {"output_dir=" + dir.string()});
+    pulab::TrainOptions options;
+    options.quiet = true;
+    options.threads = 1;
+    options.max_epochs_this_call = stop_after;
+    const auto status = pulab::train_run(specs.front(), pulab::test::builtin_host(), options);
+    if (stop_after > 0) {
+      EXPECT_EQ(status, pulab::RunStatus::Interrupted);
+      options.max_epochs_this_call = -1;
+      EXPECT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Finished);
+    }
+    return pulab::test::read_json(pulab::result_path(specs.front()));
+  };
+  const auto whole = run(pulab::test::temp_dir("holistic_steps_whole"), -1);
+  ASSERT_EQ(whole["epochs"].size(), 5u);
+  std::printf("[ holistic ] synthetic, every 15 steps: test accuracy per epoch %.4f %.4f %.4f %.4f %.4f\n",
+              whole["epochs"][0]["test"]["accuracy"].get<double>(), whole["epochs"][1]["test"]["accuracy"].get<double>(),
+              whole["epochs"][2]["test"]["accuracy"].get<double>(), whole["epochs"][3]["test"]["accuracy"].get<double>(),
+              whole["last"]["test"]["accuracy"].get<double>());
+  EXPECT_GE(whole["last"]["test"]["accuracy"].get<double>(), 0.9);
+  // write_prior: the labels (and the prior) change within epoch 2, so its record has the new prior.
+  EXPECT_NE(whole["epochs"][0]["prior"].get<double>(), whole["epochs"][1]["prior"].get<double>());
+  for (std::int64_t stop : {1, 2}) {
+    const auto resumed = run(pulab::test::temp_dir("holistic_steps_resumed_" + std::to_string(stop)), stop);
+    EXPECT_EQ(resumed["resumed_from_epoch"], stop);
+    ASSERT_EQ(whole["epochs"].size(), resumed["epochs"].size());
+    for (std::size_t e = 0; e < whole["epochs"].size(); ++e) {
+      for (const char* key : {"train_risk", "prior"}) {
+        EXPECT_EQ(whole["epochs"][e][key].get<double>(), resumed["epochs"][e][key].get<double>())
+            << key << " " << e << " (stopped after " << stop << ")";
+      }
+      EXPECT_EQ(whole["epochs"][e]["test"]["accuracy"].get<double>(),
+                resumed["epochs"][e]["test"]["accuracy"].get<double>())
+          << e << " (stopped after " << stop << ")";
+    }
+  }
 }

@@ -3,8 +3,10 @@
 // Data through Holistic Predictive Trends", NeurIPS 2023) as a risk, a hook and two statistics;
 // experiments/methods/holistic_pu.toml composes them with the `stratified` sampler (p_share 0.5),
 // which is the paper's resampling of the labeled positives into balanced P/U mini-batches.
-//   hook `predictive_trend`   phase 1: records sigmoid(g(x)) of every U sample at the end of each
-//                             of the first `record_epochs` epochs (one state column per epoch);
+//   hook `predictive_trend`   phase 1: records sigmoid(g(x)) of every U sample T = `record_epochs`
+//                             times (one state column per record): at the end of each of the
+//                             first T epochs, or with `record_every_steps` = k > 0 after every k
+//                             optimizer steps (the steps k, 2k, ..., Tk of the run);
 //                             then the trend score of each U sample (trend_score.cpp), the
 //                             two-class natural break of the scores (natural_break.cpp) and the
 //                             labels; phase 2: re-initialises the model and hands the labels to the
@@ -60,7 +62,7 @@ class TrendLabelRisk final : public pulab::RiskEstimator {
 class PredictiveTrend final : public pulab::TrainingHook {
  public:
   // The state columns the hook writes besides pseudo_label.
-  static std::string score_column(std::int64_t epoch);  // sigmoid(g) after 1-based `epoch`: holistic_pu_score_<epoch>
+  static std::string score_column(std::int64_t record);  // sigmoid(g) at 1-based `record`: holistic_pu_score_<record>
   static const char* const kTrendColumn;                 // the trend score of each U sample
   static const char* const kLabelColumn;                 // its label from the break: 1 or 0
 
@@ -69,16 +71,26 @@ class PredictiveTrend final : public pulab::TrainingHook {
   pulab::StateUse state_use() const override;
   void on_run_start(pulab::TrainingContext& context) override;
   void on_epoch_start(pulab::TrainingContext& context) override;
+  void after_step(pulab::TrainingContext& context, const pulab::Batch& batch) override;
   void on_epoch_end(pulab::TrainingContext& context) override;
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
 
-  // The weight of the trend labels in U's targets at 0-based epoch `epoch` of a run of `epochs`:
-  // 0 while recording, then ((epoch - T) / (epochs - T))^label_ramp (1 throughout when label_ramp = 0).
+  // The weight of the trend labels in U's targets at 0-based epoch `epoch` of a run of `epochs`
+  // (per-epoch recording): 0 while recording, then ((epoch - T) / (epochs - T))^label_ramp (1
+  // throughout when label_ramp = 0). With record_every_steps = k the same ramp runs over steps:
+  // ((steps done - Tk) / (total steps - Tk))^label_ramp, see step_label_weight.
   double label_weight(std::int64_t epoch, std::int64_t epochs) const;
+  double step_label_weight(std::int64_t steps_done, std::int64_t total_steps) const;
 
  private:
+  void record(pulab::TrainingContext& context, std::int64_t record);
   void label_from_trends(pulab::TrainingContext& context);
+  void reinitialize_model(pulab::TrainingContext& context);
+  void hand_over_labels(pulab::TrainingContext& context, double lambda);
 
-  std::int64_t record_epochs_;
+  std::int64_t record_epochs_, record_every_steps_;
+  std::int64_t steps_ = 0;  // optimizer steps of the run so far (counted with record_every_steps > 0)
   bool catoni_;
   double alpha_, break_cap_, label_ramp_;
   bool reinitialize_, write_prior_;
