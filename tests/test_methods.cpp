@@ -576,8 +576,9 @@ TEST(MethodsTraining, EveryCompositionLearnsSyntheticData) {
   // A beta_max = 30 schedule squeezed into 5 epochs calls everything positive; the short runs use 1.
   // Self-PU's own optimiser (lr 5e-4, weight decay 5e-3) and selection schedule (epochs 10-50) are
   // for 100 epochs; the 5-epoch run uses the base's optimiser and selects after epochs 2-4.
-  // Holistic-PU records U's scores 15 times (every 8 steps) before it labels U: 2 times here. Robust-PU pre-trains with
-  // nnPU for 50 epochs before its self-paced episodes: 3 here, so two episodes run.
+  // Holistic-PU records U's scores 15 times (every 8 steps) before it labels U: 2 times here.
+  // Robust-PU pre-trains with nnPU for 50 epochs before its self-paced episodes: 3 here, so two
+  // episodes run.
   const std::map<std::string, std::string> extra{
       {"gradpu.toml", "[weighting]\nbeta_max = 1.0\n"},
       {"gradpu_no_gp.toml", "[weighting]\nbeta_max = 1.0\n"},
