@@ -30,15 +30,6 @@ using pulab::ParamValue;
 
 namespace {
 
-template <class Interface>
-std::shared_ptr<Interface> make(const std::string& name, const std::map<std::string, ParamValue>& set = {}) {
-  const auto* component = pulab::test::builtin_host().registries().of<Interface>().find(name);
-  if (!component) throw std::runtime_error("component '" + name + "' is not loaded");
-  pulab::Params params = pulab::Params::defaults(component->schema);
-  for (const auto& [key, value] : set) params.set(key, value);
-  return component->factory(params, pulab::BuildContext{});
-}
-
 torch::Tensor doubles(std::vector<double> v) { return torch::tensor(v, torch::kDouble); }
 double sig(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 double entropy(double g) { return -(sig(g) * std::log(sig(g)) + (1 - sig(g)) * std::log(1 - sig(g))); }
@@ -109,29 +100,7 @@ pulab::Batch tiny_batch(const pulab::SampleState& state, std::int64_t epoch) {
 }
 
 // The synthetic data set of tests/test_methods.cpp, without a risk; written once to a temp file.
-const char* kBase = R"(
-name = "dist_pu_test"
-[dataset]
-name = "synthetic"
-dim = 20
-n_train = 6000
-n_test = 2000
-separation = 8.0
-[split]
-n_labeled = 500
-n_validation = 300
-[labeling]
-name = "scar"
-[model]
-name = "mlp"
-hidden = [64, 64]
-[train]
-epochs = 5
-batch_size = 250
-lr = 1e-3
-weight_decay = 1e-4
-seed = 0
-)";
+const std::string kBase = pulab::test::synthetic_methods_base("dist_pu_test", 5, false);
 
 const fs::path& base_file() {
   static const fs::path file = [] {
@@ -154,7 +123,7 @@ std::shared_ptr<pulab::TrainingHook> as_hook(const std::shared_ptr<pulab::Regula
 // ---------------------------------------------------------------- the risk
 
 TEST(MethodDistPu, RiskOnHandComputedTensors) {
-  auto risk = make<pulab::RiskEstimator>("dist_pu");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("dist_pu");
   pulab::Batch batch;
   const torch::Tensor none;
   // g_p = (0.5, -1), g_u = (2, -0.3, 0.1), pi = 0.4:
@@ -191,7 +160,7 @@ TEST(MethodDistPu, RiskOnHandComputedTensors) {
 }
 
 TEST(MethodDistPu, RiskWithoutAPriorNamesSplitPrior) {
-  auto risk = make<pulab::RiskEstimator>("dist_pu");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("dist_pu");
   pulab::Batch batch;
   const torch::Tensor none;
   pulab::Scores s{doubles({0.5}), doubles({0.1})};
@@ -228,7 +197,7 @@ TEST(MethodDistPu, SchemaRangesAreCheckedAndNameTheKey) {
 // ---------------------------------------------------------------- stages, pseudo-labels, penalty
 
 TEST(MethodDistPu, StageSwitchAndEntropyRamp) {
-  auto reg = make<pulab::Regularizer>("dist_pu");
+  auto reg = pulab::test::make_component<pulab::Regularizer>("dist_pu");
   auto hook = as_hook(reg);
   EXPECT_EQ(reg->state_use().reads, std::vector<std::string>{"pseudo_label"});
   EXPECT_EQ(reg->state_use().writes, std::vector<std::string>{"pseudo_label"});
@@ -269,7 +238,7 @@ TEST(MethodDistPu, StageSwitchAndEntropyRamp) {
   EXPECT_FLOAT_EQ(context.state().pseudo_label[1].item<float>(), 0.25f);
 
   // The entropy weight on U: 2e-3 in the warm-up, 4e-3 (1 - cos(pi/2 (e - 2) / 3)) after.
-  auto entropy_only = make<pulab::Regularizer>("dist_pu", {{"mixup_weight", 0.0}, {"mixup_entropy_weight", 0.0}});
+  auto entropy_only = pulab::test::make_component<pulab::Regularizer>("dist_pu", {{"mixup_weight", 0.0}, {"mixup_entropy_weight", 0.0}});
   auto entropy_hook = as_hook(entropy_only);
   FakeContext c2(tiny_x(), 1, 5, 0.4);
   entropy_hook->on_run_start(c2);
@@ -286,7 +255,7 @@ TEST(MethodDistPu, StageSwitchAndEntropyRamp) {
   }
 
   // warmup_fraction = 1: the whole run is warm-up; 0: mixup from the first epoch.
-  auto all_warmup = as_hook(make<pulab::Regularizer>("dist_pu", {{"warmup_fraction", 1.0}}));
+  auto all_warmup = as_hook(pulab::test::make_component<pulab::Regularizer>("dist_pu", {{"warmup_fraction", 1.0}}));
   FakeContext c3(tiny_x(), 1, 5, 0.4);
   all_warmup->on_run_start(c3);
   const auto untouched = c3.state().pseudo_label.clone();
@@ -295,7 +264,7 @@ TEST(MethodDistPu, StageSwitchAndEntropyRamp) {
     all_warmup->on_epoch_start(c3);
   }
   EXPECT_TRUE(torch::equal(c3.state().pseudo_label, untouched));
-  auto no_warmup = as_hook(make<pulab::Regularizer>("dist_pu", {{"warmup_fraction", 0.0}}));
+  auto no_warmup = as_hook(pulab::test::make_component<pulab::Regularizer>("dist_pu", {{"warmup_fraction", 0.0}}));
   FakeContext c4(tiny_x(), 1, 5, 0.4);
   no_warmup->on_run_start(c4);
   c4.at_epoch(0);
@@ -304,7 +273,7 @@ TEST(MethodDistPu, StageSwitchAndEntropyRamp) {
 }
 
 TEST(MethodDistPu, MixupStagePenaltyAndPseudoLabelRefresh) {
-  auto reg = make<pulab::Regularizer>("dist_pu");
+  auto reg = pulab::test::make_component<pulab::Regularizer>("dist_pu");
   auto hook = as_hook(reg);
   FakeContext context(tiny_x(), 1, 4, 0.4);  // mixup stage from epoch 2 of 4
   hook->on_run_start(context);

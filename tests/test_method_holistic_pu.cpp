@@ -28,18 +28,6 @@ using pulab::ParamValue;
 
 namespace {
 
-template <class Interface>
-std::shared_ptr<Interface> make(const std::string& name, const std::map<std::string, ParamValue>& set = {},
-                                const std::vector<std::int64_t>& input_shape = {}) {
-  const auto* component = pulab::test::builtin_host().registries().of<Interface>().find(name);
-  if (!component) throw std::runtime_error("component '" + name + "' is not loaded");
-  pulab::Params params = pulab::Params::defaults(component->schema);
-  for (const auto& [key, value] : set) params.set(key, value);
-  pulab::BuildContext context;
-  context.input_shape = input_shape;
-  return component->factory(params, context);
-}
-
 double softplus(double z) { return std::log1p(std::exp(z)); }
 double sig(double z) { return 1 / (1 + std::exp(-z)); }
 
@@ -49,7 +37,7 @@ class FakeContext final : public pulab::TrainingContext {
  public:
   FakeContext(std::int64_t n_p, std::int64_t n_u, std::int64_t epochs)
       : n_p_(n_p), epochs_(epochs), state_(n_p, n_u, 0.5, torch::kCPU), x_(torch::zeros({n_p + n_u, 3})) {
-    model_ = make<pulab::ScoreModel>("linear", {}, {3});
+    model_ = pulab::test::make_component<pulab::ScoreModel>("linear", {}, {3});
   }
   void set_probs(const std::vector<double>& probs) {
     const auto p = torch::tensor(probs, torch::kDouble);
@@ -83,7 +71,7 @@ class FakeContext final : public pulab::TrainingContext {
   std::int64_t epochs() const override { return epochs_; }
   std::shared_ptr<pulab::ScoreModel> create_model(const std::string& key) override {
     created_keys.push_back(key);
-    created = make<pulab::ScoreModel>("linear", {}, {3});
+    created = pulab::test::make_component<pulab::ScoreModel>("linear", {}, {3});
     return created;
   }
   std::shared_ptr<torch::optim::Optimizer> create_optimizer(const std::string&, pulab::ScoreModel&) override {
@@ -145,29 +133,7 @@ std::vector<double> u_values(FakeContext& context, const std::string& column) {
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }
 
-const char* kSyntheticBase = R"(
-name = "holistic_pu_test"
-[dataset]
-name = "synthetic"
-dim = 20
-n_train = 6000
-n_test = 2000
-separation = 8.0
-[split]
-n_labeled = 500
-n_validation = 300
-[labeling]
-name = "scar"
-[model]
-name = "mlp"
-hidden = [64, 64]
-[train]
-epochs = 5
-batch_size = 250
-lr = 1e-3
-weight_decay = 1e-4
-seed = 0
-)";
+const std::string kSyntheticBase = pulab::test::synthetic_methods_base("holistic_pu_test", 5, false);
 
 // The synthetic base with experiments/methods/holistic_pu.toml on top and `extra` after it.
 std::string holistic_experiment(const std::string& extra) {
@@ -182,7 +148,7 @@ std::string holistic_experiment(const std::string& extra) {
 // ---------------------------------------------------------------- the risk
 
 TEST(MethodHolisticPu, RiskIsTheCrossEntropyAgainstThePseudoLabels) {
-  auto risk = make<pulab::RiskEstimator>("holistic_pu");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("holistic_pu");
   EXPECT_EQ(risk->state_use().reads, std::vector<std::string>{"pseudo_label"});
   pulab::SampleState state(2, 3, 0.4, torch::kCPU);
   state.pseudo_label[2] = 1.0f;   // U id 2: labeled positive
@@ -214,7 +180,7 @@ TEST(MethodHolisticPu, RiskIsTheCrossEntropyAgainstThePseudoLabels) {
   EXPECT_NEAR(risk->compute({scores, weights, 0.4, batch}).objective.item<double>(), weighted, 1e-12);
 
   // Another margin loss: sigmoid, l(z, y) = sigmoid(-y z).
-  auto sigmoid_risk = make<pulab::RiskEstimator>("holistic_pu", {{"loss", std::string("sigmoid")}});
+  auto sigmoid_risk = pulab::test::make_component<pulab::RiskEstimator>("holistic_pu", {{"loss", std::string("sigmoid")}});
   const double expected = (sig(-0.5) + sig(1.0)) / 2 + (sig(-2.0) + sig(-0.3) + 0.25 * sig(-0.1) + 0.75 * sig(0.1)) / 3;
   EXPECT_NEAR(sigmoid_risk->compute({scores, no_weights, 0.4, batch}).objective.item<double>(), expected, 1e-12);
 }
@@ -236,13 +202,13 @@ TEST(MethodHolisticPu, SchemaErrorsNameTheKey) {
   // The composition's own values resolve.
   EXPECT_NO_THROW(pulab::test::resolve_text(holistic_experiment("")));
   // Recording every epoch leaves none to train on the labels: refused at run start, naming the key.
-  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{5}}});
+  auto hook = pulab::test::make_component<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{5}}});
   FakeContext context(1, 4, 5);
   const std::string message = pulab::test::error_message([&] { hook->on_run_start(context); });
   EXPECT_NE(message.find("hook.predictive_trend.record_epochs = 5"), std::string::npos) << message;
   EXPECT_NE(message.find("train.epochs = 5"), std::string::npos) << message;
   // Recording every k steps: T k must leave steps for phase 2 (here 5 x 2 = 10 of 10 steps).
-  auto stepwise = make<pulab::TrainingHook>(
+  auto stepwise = pulab::test::make_component<pulab::TrainingHook>(
       "predictive_trend", {{"record_epochs", std::int64_t{5}}, {"record_every_steps", std::int64_t{2}}});
   FakeContext steps_context(1, 4, 2);
   steps_context.set_progress(0, 10, 0);
@@ -251,13 +217,13 @@ TEST(MethodHolisticPu, SchemaErrorsNameTheKey) {
   EXPECT_NE(steps_message.find("hook.predictive_trend.record_every_steps = 2"), std::string::npos) << steps_message;
   EXPECT_NE(steps_message.find("10 steps"), std::string::npos) << steps_message;
   // 4 x 2 = 8 < 10 is accepted.
-  auto fits = make<pulab::TrainingHook>("predictive_trend",
+  auto fits = pulab::test::make_component<pulab::TrainingHook>("predictive_trend",
                                         {{"record_epochs", std::int64_t{4}}, {"record_every_steps", std::int64_t{2}}});
   EXPECT_NO_THROW(fits->on_run_start(steps_context));
 }
 
 TEST(MethodHolisticPu, DeclaresWhatItWrites) {
-  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{3}}});
+  auto hook = pulab::test::make_component<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{3}}});
   const auto use = hook->state_use();
   const std::vector<std::string> writes{"pseudo_label",         "holistic_pu_trend",    "holistic_pu_label",
                                         "holistic_pu_score_1", "holistic_pu_score_2", "holistic_pu_score_3"};
@@ -265,14 +231,14 @@ TEST(MethodHolisticPu, DeclaresWhatItWrites) {
   EXPECT_TRUE(use.reads.empty());
   EXPECT_FALSE(use.writes_prior);
   EXPECT_FALSE(use.oracle);
-  EXPECT_TRUE(make<pulab::TrainingHook>("predictive_trend", {{"write_prior", true}})->state_use().writes_prior);
+  EXPECT_TRUE(pulab::test::make_component<pulab::TrainingHook>("predictive_trend", {{"write_prior", true}})->state_use().writes_prior);
 }
 
 // ---------------------------------------------------------------- the hook on tiny cases
 
 TEST(MethodHolisticPu, RecordsScoresThenLabelsByTheNaturalBreakOfTheTrends) {
   // n_p = 1, four U samples, T = 3 recorded epochs of 5, Catoni's trend with alpha = 1.
-  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{3}}, {"write_prior", true}});
+  auto hook = pulab::test::make_component<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{3}}, {"write_prior", true}});
   FakeContext context(1, 4, 5);
   hook->on_run_start(context);
   // U is negative while recording; the labeled positive keeps 1.
@@ -324,7 +290,7 @@ TEST(MethodHolisticPu, CatoniTrendDampsAnOutlierAndSimplifiedIsTheAuthorsForm) {
   auto trend_of = [&](const std::map<std::string, ParamValue>& set) {
     auto params = set;
     params["record_epochs"] = std::int64_t{4};
-    auto hook = make<pulab::TrainingHook>("predictive_trend", params);
+    auto hook = pulab::test::make_component<pulab::TrainingHook>("predictive_trend", params);
     FakeContext context(1, 2, 6);
     hook->on_run_start(context);
     record(*hook, context, probs);
@@ -344,7 +310,7 @@ TEST(MethodHolisticPu, BreakCapRefitsAPositiveBreak) {
   // The break falls after 0.02 (> 0); with break_cap = 0.25 it is found again among 0.01, 0.02: 0.01.
   const std::vector<std::vector<double>> probs{{0.5, 0.5, 0.5, 0.5}, {0.51, 0.52, 0.80, 0.82}};
   auto labels = [&](double cap) {
-    auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{2}}, {"break_cap", cap}});
+    auto hook = pulab::test::make_component<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{2}}, {"break_cap", cap}});
     FakeContext context(1, 4, 4);
     hook->on_run_start(context);
     record(*hook, context, probs);
@@ -357,7 +323,7 @@ TEST(MethodHolisticPu, BreakCapRefitsAPositiveBreak) {
 TEST(MethodHolisticPu, LabelRampAndNoReinitialisation) {
   // label_ramp = 1 over a run of 6 epochs with T = 2: phase-2 epochs 2, 3, 4, 5 (0-based) give
   // lambda = 0, 1/4, 2/4, 3/4 times the label.
-  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{2}},
+  auto hook = pulab::test::make_component<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{2}},
                                                              {"label_ramp", 1.0},
                                                              {"reinitialize", false}});
   FakeContext context(1, 2, 6);
@@ -386,7 +352,7 @@ TEST(MethodHolisticPu, RecordsEveryKStepsAndSwitchesRightAfterRecordT) {
     const auto it = at.find(s);
     return it == at.end() ? std::vector<double>{0.99, 0.01, 0.99, 0.01} : it->second;
   };
-  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{3}},
+  auto hook = pulab::test::make_component<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{3}},
                                                              {"record_every_steps", std::int64_t{2}},
                                                              {"write_prior", true}});
   FakeContext context(1, 4, 2);
@@ -444,14 +410,14 @@ TEST(MethodHolisticPu, StepCountSurvivesACheckpoint) {
   auto resumed_labels = [&](bool load) {
     FakeContext context(1, 4, 2);
     context.set_progress(0, 10, 0);
-    auto first = make<pulab::TrainingHook>("predictive_trend", params);
+    auto first = pulab::test::make_component<pulab::TrainingHook>("predictive_trend", params);
     first->on_run_start(context);
     drive_steps(*first, context, 1, 5, 5, probs_at, nothing);
     torch::serialize::OutputArchive out;
     first->save(out);
     std::stringstream bytes;
     out.save_to(bytes);
-    auto second = make<pulab::TrainingHook>("predictive_trend", params);
+    auto second = pulab::test::make_component<pulab::TrainingHook>("predictive_trend", params);
     context.set_progress(0, 10, 0);
     second->on_run_start(context);  // as the engine does before it restores a checkpoint
     if (load) {
@@ -470,7 +436,7 @@ TEST(MethodHolisticPu, StepRecordingRampsTheLabelsOverTheRemainingSteps) {
   // T = 2 records every 2 steps of 12 (4 epochs of 3), label_ramp = 1: phase 2 starts after step
   // 4 (mid epoch 2) with lambda = 0; at the start of epoch 3 (6 steps done) lambda = 2/8, of
   // epoch 4 (9 done) 5/8. Trends: sample 0 falls 0.5 -> 0.2, sample 1 rises 0.5 -> 0.7: labels 0, 1.
-  auto hook = make<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{2}},
+  auto hook = pulab::test::make_component<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{2}},
                                                              {"record_every_steps", std::int64_t{2}},
                                                              {"label_ramp", 1.0},
                                                              {"reinitialize", false}});

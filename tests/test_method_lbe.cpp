@@ -362,32 +362,7 @@ TEST(MethodLbe, PropensityWarmUpIsObservedOrClassBalanced) {
 namespace {
 
 // tests/test_methods.cpp's synthetic base (5 epochs) with the composition on top.
-const char* kSyntheticBase = R"(
-name = "lbe_test"
-[dataset]
-name = "synthetic"
-dim = 20
-n_train = 6000
-n_test = 2000
-separation = 8.0
-[split]
-n_labeled = 500
-n_validation = 300
-[labeling]
-name = "scar"
-[model]
-name = "mlp"
-hidden = [64, 64]
-[risk]
-name = "naive"
-loss = "sigmoid"
-[train]
-epochs = 5
-batch_size = 250
-lr = 1e-3
-weight_decay = 1e-4
-seed = 0
-)";
+const std::string kSyntheticBase = pulab::test::synthetic_methods_base("lbe_test");
 
 std::string lbe_experiment() {
   const fs::path base = pulab::test::temp_dir("lbe_base") / "base.toml";

@@ -122,32 +122,7 @@ struct TinyBatch {
 // ---------------------------------------------------------------- the synthetic runs
 
 // tests/test_methods.cpp's synthetic base (MethodsTraining.EveryCompositionLearnsSyntheticData).
-const char* kSyntheticBase = R"(
-name = "p3mix_test"
-[dataset]
-name = "synthetic"
-dim = 20
-n_train = 6000
-n_test = 2000
-separation = 8.0
-[split]
-n_labeled = 500
-n_validation = 300
-[labeling]
-name = "scar"
-[model]
-name = "mlp"
-hidden = [64, 64]
-[risk]
-name = "naive"
-loss = "sigmoid"
-[train]
-epochs = 5
-batch_size = 250
-lr = 1e-3
-weight_decay = 1e-4
-seed = 0
-)";
+const std::string kSyntheticBase = pulab::test::synthetic_methods_base("p3mix_test");
 
 std::string composed(const std::string& method, const std::string& extra = "") {
   const fs::path base = pulab::test::temp_dir("p3mix_base") / "base.toml";

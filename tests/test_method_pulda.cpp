@@ -27,18 +27,6 @@ using pulab::ParamValue;
 
 namespace {
 
-template <class Interface>
-std::shared_ptr<Interface> make(const std::string& name, const std::map<std::string, ParamValue>& set = {},
-                                const std::vector<std::int64_t>& input_shape = {}) {
-  const auto* component = pulab::test::builtin_host().registries().of<Interface>().find(name);
-  if (!component) throw std::runtime_error("component '" + name + "' is not loaded");
-  pulab::Params params = pulab::Params::defaults(component->schema);
-  for (const auto& [key, value] : set) params.set(key, value);
-  pulab::BuildContext context;
-  context.input_shape = input_shape;
-  return component->factory(params, context);
-}
-
 double sig(double z) { return 1 / (1 + std::exp(-z)); }
 // softplus_tau(x) = log(1 + e^{tau x}) / tau; d_tau(a, b) = softplus_tau(a - b) + softplus_tau(b - a).
 double softplus(double x, double tau) { return std::log1p(std::exp(tau * x)) / tau; }
@@ -83,7 +71,7 @@ const std::vector<double> kP1{1.0, -0.5}, kU1{0.3, 2.0, -1.0}, kP2{2.0}, kU2{-0.
 // ---------------------------------------------------------------- (a) the loss
 
 TEST(MethodPulda, RiskOnHandComputedTensors) {
-  auto risk = make<pulab::RiskEstimator>("pulda");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("pulda");
   Call c(kP1, kU1, nullptr);
   const auto out = c.run(*risk, 0.4);
   // E_P[s] = 0.55430, E_U[s] = 0.57473: alignment 2 * 0.4 * (1 - 0.55430) + d_3.5(0.57473, 0.4) = 0.77895;
@@ -93,7 +81,7 @@ TEST(MethodPulda, RiskOnHandComputedTensors) {
   EXPECT_NEAR(out.objective.item<double>(), plain_risk(means_of(kP1, kU1), 0.4), 1e-12);
 
   // Without the margin term: the alignment alone.
-  auto lda = make<pulab::RiskEstimator>("pulda", {{"two_way", false}});
+  auto lda = pulab::test::make_component<pulab::RiskEstimator>("pulda", {{"two_way", false}});
   Call d(kP1, kU1, nullptr);
   EXPECT_NEAR(d.run(*lda, 0.4).objective.item<double>(), 0.7789515644687468, 1e-12);
 
@@ -111,7 +99,7 @@ TEST(MethodPulda, RiskOnHandComputedTensors) {
 }
 
 TEST(MethodPulda, MomentumEstimatesDuringTraining) {
-  auto risk = make<pulab::RiskEstimator>("pulda");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("pulda");
   pulab::SampleState state(3, 5, 0.4, torch::kCPU);
   // First training step: the batch means alone (and the averages start).
   Call first(kP1, kU1, &state);
@@ -134,7 +122,7 @@ TEST(MethodPulda, MomentumEstimatesDuringTraining) {
   EXPECT_NEAR(out.reported.item<double>(), 1.9826756410254882, 1e-12);
 
   // `momentum = false`: every training step uses the batch means.
-  auto plain = make<pulab::RiskEstimator>("pulda", {{"momentum", false}});
+  auto plain = pulab::test::make_component<pulab::RiskEstimator>("pulda", {{"momentum", false}});
   Call p1(kP1, kU1, &state), p2(kP2, kU2, &state);
   p1.run(*plain, 0.4);
   EXPECT_NEAR(p2.run(*plain, 0.4).objective.item<double>(), plain_risk(m2, 0.4), 1e-12);
@@ -143,7 +131,7 @@ TEST(MethodPulda, MomentumEstimatesDuringTraining) {
 TEST(MethodPulda, MomentumKeepsTheGradientOfTheBatchMean) {
   // Alignment only: after the first step the U term is d(m_t, pi) / (1 - alpha) with
   // m_t = alpha m_{t-1} + (1 - alpha) mean_U s: d/dg_u_i = d'(m_t) s'(g_i) / n_u, d'(x) = sig(tau x) - sig(-tau x).
-  auto risk = make<pulab::RiskEstimator>("pulda", {{"two_way", false}});
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("pulda", {{"two_way", false}});
   pulab::SampleState state(3, 5, 0.4, torch::kCPU);
   Call(kP1, kU1, &state).run(*risk, 0.4);
   Call c(kP2, kU2, &state);
@@ -159,7 +147,7 @@ TEST(MethodPulda, MomentumKeepsTheGradientOfTheBatchMean) {
 }
 
 TEST(MethodPulda, SavedAveragesRestoreTheNextStep) {
-  auto risk = make<pulab::RiskEstimator>("pulda");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("pulda");
   auto* hook = dynamic_cast<pulab::TrainingHook*>(risk.get());
   ASSERT_NE(hook, nullptr);  // the risk is also a hook: the engine checkpoints its averages
   pulab::SampleState state(3, 5, 0.4, torch::kCPU);
@@ -169,7 +157,7 @@ TEST(MethodPulda, SavedAveragesRestoreTheNextStep) {
   std::ostringstream bytes;
   out.save_to(bytes);
 
-  auto fresh = make<pulab::RiskEstimator>("pulda");
+  auto fresh = pulab::test::make_component<pulab::RiskEstimator>("pulda");
   torch::serialize::InputArchive in;
   std::istringstream source(bytes.str());
   in.load_from(source);
@@ -179,7 +167,7 @@ TEST(MethodPulda, SavedAveragesRestoreTheNextStep) {
   EXPECT_EQ(resumed, Call(kP2, kU2, &state).run(*risk, 0.4).objective.item<double>());
   EXPECT_NEAR(resumed, 5.764642273140053, 1e-12);
   // A risk that never saw a step starts afresh (the first step's value).
-  auto other = make<pulab::RiskEstimator>("pulda");
+  auto other = pulab::test::make_component<pulab::RiskEstimator>("pulda");
   EXPECT_NEAR(Call(kP2, kU2, &state).run(*other, 0.4).objective.item<double>(), plain_risk(means_of(kP2, kU2), 0.4),
               1e-12);
 }
@@ -188,32 +176,7 @@ TEST(MethodPulda, SavedAveragesRestoreTheNextStep) {
 
 namespace {
 
-const char* kSmallBase = R"(
-name = "pulda_test"
-[dataset]
-name = "synthetic"
-dim = 20
-n_train = 6000
-n_test = 2000
-separation = 8.0
-[split]
-n_labeled = 500
-n_validation = 300
-[labeling]
-name = "scar"
-[model]
-name = "mlp"
-hidden = [64, 64]
-[risk]
-name = "naive"
-loss = "sigmoid"
-[train]
-epochs = 6
-batch_size = 250
-lr = 1e-3
-weight_decay = 1e-4
-seed = 0
-)";
+const std::string kSmallBase = pulab::test::synthetic_methods_base("pulda_test", 6);
 
 fs::path write_base() {
   const fs::path file = pulab::test::temp_dir("pulda") / "base.toml";
@@ -246,7 +209,7 @@ TEST(MethodPulda, OutOfRangeParametersNameTheirKey) {
 }
 
 TEST(MethodPulda, WithoutAClassPriorTheErrorNamesSplitPrior) {
-  auto risk = make<pulab::RiskEstimator>("pulda");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("pulda");
   for (double prior : {0.0, 1.0, std::nan("")}) {
     const std::string message = pulab::test::error_message([&] { Call(kP1, kU1, nullptr).run(*risk, prior); });
     EXPECT_NE(message.find("split.prior"), std::string::npos) << prior << ": " << message;
@@ -258,14 +221,14 @@ TEST(MethodPulda, WithoutAClassPriorTheErrorNamesSplitPrior) {
 
 TEST(MethodPulda, MixupStageStartsPseudoLabelsAndUpdatesThem) {
   auto spec = pulab::test::resolve_text(pulda_experiment()).front();  // train.epochs = 6: the stage starts at epoch 3
-  auto mixup = make<pulab::Regularizer>("pulda_mixup", {{"clamp", 0.5}});
+  auto mixup = pulab::test::make_component<pulab::Regularizer>("pulda_mixup", {{"clamp", 0.5}});
   auto* hook = dynamic_cast<pulab::TrainingHook*>(mixup.get());
   ASSERT_NE(hook, nullptr);
   EXPECT_EQ(hook->state_use().reads, std::vector<std::string>{"pseudo_label"});
   EXPECT_EQ(hook->state_use().writes, std::vector<std::string>{"pseudo_label"});
 
   torch::manual_seed(1);
-  auto model = make<pulab::ScoreModel>("linear", {}, {3});
+  auto model = pulab::test::make_component<pulab::ScoreModel>("linear", {}, {3});
   pulab::PUData pu;
   pu.x_p = 3 * torch::randn({2, 3});
   pu.x_u = 3 * torch::randn({4, 3});

@@ -25,18 +25,6 @@ using pulab::ParamValue;
 
 namespace {
 
-template <class Interface>
-std::shared_ptr<Interface> make(const std::string& name, const std::map<std::string, ParamValue>& set = {},
-                                const std::vector<std::int64_t>& input_shape = {}) {
-  const auto* component = pulab::test::builtin_host().registries().of<Interface>().find(name);
-  if (!component) throw std::runtime_error("component '" + name + "' is not loaded");
-  pulab::Params params = pulab::Params::defaults(component->schema);
-  for (const auto& [key, value] : set) params.set(key, value);
-  pulab::BuildContext context;
-  context.input_shape = input_shape;
-  return component->factory(params, context);
-}
-
 torch::Tensor doubles(std::vector<double> v) { return torch::tensor(v, torch::kDouble); }
 
 double sig(double x) { return 1.0 / (1.0 + std::exp(-x)); }
@@ -73,7 +61,7 @@ const std::vector<double> kGp{0.5, -1.0}, kGu{2.0, -0.3, 0.1}, kW{2.0, 0.5};
 // ---------------------------------------------------------------- risks on hand-computed values
 
 TEST(MethodsRisk, UpuValueWithAndWithoutWeights) {
-  auto risk = make<pulab::RiskEstimator>("upu");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("upu");
   const double pi = 0.4;
   Case c(kGp, kGu);
   const double plain = pi * mean({sig(-0.5), sig(1.0)}) + mean({sig(2.0), sig(-0.3), sig(0.1)}) -
@@ -88,14 +76,14 @@ TEST(MethodsRisk, UpuValueWithAndWithoutWeights) {
   EXPECT_NEAR(c.run(*risk, pi).objective.item<double>(), weighted, 1e-12);
 
   // Another loss: logistic log(1 + e^{-yz}).
-  auto logistic = make<pulab::RiskEstimator>("upu", {{"loss", std::string("logistic")}});
+  auto logistic = pulab::test::make_component<pulab::RiskEstimator>("upu", {{"loss", std::string("logistic")}});
   Case d({0.3}, {-0.7});
   const double sp = std::log1p(std::exp(-0.3)), sn_u = std::log1p(std::exp(-0.7)), sn_p = std::log1p(std::exp(0.3));
   EXPECT_NEAR(d.run(*logistic, 0.5).objective.item<double>(), 0.5 * sp + sn_u - 0.5 * sn_p, 1e-12);
 }
 
 TEST(MethodsRisk, NnpuValueWhenTheNegativeRiskIsPositive) {
-  auto risk = make<pulab::RiskEstimator>("nnpu");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("nnpu");
   const double pi = 0.4;
   Case c(kGp, kGu);
   const double positive = pi * mean({sig(-0.5), sig(1.0)});
@@ -114,7 +102,7 @@ TEST(MethodsRisk, NnpuCorrectionStepFlipsTheUpdateBelowMinusBeta) {
   ASSERT_LT(negative, -0.4);
 
   for (double gamma : {1.0, 2.0}) {
-    auto risk = make<pulab::RiskEstimator>("nnpu", {{"gamma", gamma}});
+    auto risk = pulab::test::make_component<pulab::RiskEstimator>("nnpu", {{"gamma", gamma}});
     Case c(gp, gu);
     auto out = c.run(*risk, pi);
     // The step minimises -gamma * negative (gradient ascent on the negative risk) ...
@@ -132,13 +120,13 @@ TEST(MethodsRisk, NnpuCorrectionStepFlipsTheUpdateBelowMinusBeta) {
   }
 
   // The same scores with uPU (no correction): the gradient on g_u has the normal sign.
-  auto upu = make<pulab::RiskEstimator>("upu");
+  auto upu = pulab::test::make_component<pulab::RiskEstimator>("upu");
   Case u(gp, gu);
   u.run(*upu, pi).objective.backward();
   EXPECT_GT(u.scores.u.grad()[0].item<double>(), 0);
 
   // beta = 1 > -negative: no correction, the plain sum is minimised; the report stays Eq. 2.
-  auto tolerant = make<pulab::RiskEstimator>("nnpu", {{"beta", 1.0}});
+  auto tolerant = pulab::test::make_component<pulab::RiskEstimator>("nnpu", {{"beta", 1.0}});
   Case t(gp, gu);
   auto out = t.run(*tolerant, pi);
   EXPECT_NEAR(out.objective.item<double>(), positive + negative, 1e-12);
@@ -147,7 +135,7 @@ TEST(MethodsRisk, NnpuCorrectionStepFlipsTheUpdateBelowMinusBeta) {
   EXPECT_GT(t.scores.u.grad()[0].item<double>(), 0);
 
   // beta = 0.1 < -negative: corrected; the report is still Eq. 2.
-  auto strict = make<pulab::RiskEstimator>("nnpu", {{"beta", 0.1}});
+  auto strict = pulab::test::make_component<pulab::RiskEstimator>("nnpu", {{"beta", 0.1}});
   Case s(gp, gu);
   auto corrected = s.run(*strict, pi);
   EXPECT_NEAR(corrected.objective.item<double>(), -negative, 1e-12);
@@ -158,8 +146,8 @@ TEST(MethodsRisk, NnpusbTrainsLikeNnpuWithLogisticLossAndCalibratesOnU) {
   const auto* c = pulab::test::builtin_host().registries().risks.find("nnpusb");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(pulab::Params::defaults(c->schema).text("loss"), "logistic");
-  auto sb = make<pulab::RiskEstimator>("nnpusb");
-  auto nn = make<pulab::RiskEstimator>("nnpu", {{"loss", std::string("logistic")}});
+  auto sb = pulab::test::make_component<pulab::RiskEstimator>("nnpusb");
+  auto nn = pulab::test::make_component<pulab::RiskEstimator>("nnpu", {{"loss", std::string("logistic")}});
   Case a(kGp, kGu), b(kGp, kGu);
   EXPECT_DOUBLE_EQ(a.run(*sb, 0.4).objective.item<double>(), b.run(*nn, 0.4).objective.item<double>());
 
@@ -173,7 +161,7 @@ TEST(MethodsRisk, NnpusbTrainsLikeNnpuWithLogisticLossAndCalibratesOnU) {
 }
 
 TEST(MethodsRisk, SupervisedUsesOnlyTheTrueNegativesOfU) {
-  auto risk = make<pulab::RiskEstimator>("supervised");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("supervised");
   Case c(kGp, kGu, {true, false, false});
   const double expected = mean({sig(-0.5), sig(1.0)}) + mean({sig(-0.3), sig(0.1)});
   EXPECT_NEAR(c.run(*risk, 0.4).objective.item<double>(), expected, 1e-12);
@@ -192,7 +180,7 @@ TEST(MethodsRisk, SupervisedUsesOnlyTheTrueNegativesOfU) {
 }
 
 TEST(MethodsRisk, VpuVariationalLossAndItsStability) {
-  auto risk = make<pulab::RiskEstimator>("vpu");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("vpu");
   Case c(kGp, kGu);
   const double expected = std::log(mean({sig(2.0), sig(-0.3), sig(0.1)})) -
                           mean({std::log(sig(0.5)), std::log(sig(-1.0))});
@@ -212,7 +200,7 @@ TEST(MethodsRisk, VpuVariationalLossAndItsStability) {
 }
 
 TEST(MethodsRisk, VpuDecisionRuleAsAThresholdOnG) {
-  auto risk = make<pulab::RiskEstimator>("vpu");
+  auto risk = pulab::test::make_component<pulab::RiskEstimator>("vpu");
   EXPECT_TRUE(risk->needs_calibration());
   // m = max log phi over U and P = log sigmoid(3); positive iff log phi(x) - m > log 0.5.
   const double t = risk->decision_threshold({doubles({-2.0, 0.5}), doubles({1.5, 3.0}), 0.4});
@@ -237,7 +225,7 @@ class Quadratic final : public pulab::ScoreModel {
 
 std::shared_ptr<pulab::ScoreModel> small_mlp() {
   torch::manual_seed(3);
-  auto model = make<pulab::ScoreModel>("mlp", {{"hidden", std::vector<std::int64_t>{5}}}, {3});
+  auto model = pulab::test::make_component<pulab::ScoreModel>("mlp", {{"hidden", std::vector<std::int64_t>{5}}}, {3});
   model->to(torch::kDouble);
   return model;
 }
@@ -271,7 +259,7 @@ TEST(MethodsGradientPenalty, MatchesFiniteDifferencesOnAnMlp) {
   batch.x_u = torch::randn({6, 3}, torch::kDouble);
   const auto all = torch::cat({batch.x_p, batch.x_u});
   for (bool on_link : {false, true}) {
-    auto gp = make<pulab::Regularizer>("gradient_penalty",
+    auto gp = pulab::test::make_component<pulab::Regularizer>("gradient_penalty",
                                        {{"alpha", 0.7}, {"where", std::string("all")}, {"on_link", on_link}});
     const double got = gp->penalty(*model, batch, {}, {}).item<double>();
     const double expected = finite_difference_penalty(*model, all, 0.7, on_link);
@@ -280,7 +268,7 @@ TEST(MethodsGradientPenalty, MatchesFiniteDifferencesOnAnMlp) {
   }
   // "positive" and "unlabeled" average over their own samples; "all" over both.
   auto at = [&](const std::string& where) {
-    return make<pulab::Regularizer>("gradient_penalty", {{"alpha", 1.0}, {"where", where}})
+    return pulab::test::make_component<pulab::Regularizer>("gradient_penalty", {{"alpha", 1.0}, {"where", where}})
         ->penalty(*model, batch, {}, {})
         .item<double>();
   };
@@ -292,12 +280,12 @@ TEST(MethodsGradientPenalty, IsDifferentiableWithRespectToTheWeights) {
   // A linear model: grad_x g = w everywhere, so the penalty is alpha ||w||^2 for any interpolate
   // and its gradient is 2 alpha w (double backward), 0 for the bias.
   torch::manual_seed(5);
-  auto model = make<pulab::ScoreModel>("linear", {}, {3});
+  auto model = pulab::test::make_component<pulab::ScoreModel>("linear", {}, {3});
   model->to(torch::kDouble);
   pulab::Batch batch;
   batch.x_p = torch::randn({3, 3}, torch::kDouble);
   batch.x_u = torch::randn({7, 3}, torch::kDouble);
-  auto gp = make<pulab::Regularizer>("gradient_penalty", {{"alpha", 0.5}});
+  auto gp = pulab::test::make_component<pulab::Regularizer>("gradient_penalty", {{"alpha", 0.5}});
   auto penalty = gp->penalty(*model, batch, {}, {});
   const auto w = model->named_parameters()["fc.weight"];
   EXPECT_NEAR(penalty.item<double>(), 0.5 * w.square().sum().item<double>(), 1e-12);
@@ -310,7 +298,7 @@ TEST(MethodsGradientPenalty, IsDifferentiableWithRespectToTheWeights) {
 
 TEST(MethodsGradientPenalty, InterpolatesBetweenPAndU) {
   Quadratic model;
-  auto gp = make<pulab::Regularizer>("gradient_penalty", {{"alpha", 2.0}});
+  auto gp = pulab::test::make_component<pulab::Regularizer>("gradient_penalty", {{"alpha", 2.0}});
   pulab::Batch batch;
   // One pair: nothing is resampled, so the first random draw is lambda; x~ = lambda a + (1-lambda) b
   // with a = (1,0,0), b = (-1,0,0) has ||x~||^2 = (2 lambda - 1)^2.
@@ -333,7 +321,7 @@ TEST(MethodsGradientPenalty, AlphaZeroComputesNothing) {
   pulab::Batch batch;
   batch.x_p = torch::randn({2, 3});
   batch.x_u = torch::randn({3, 3});
-  auto gp = make<pulab::Regularizer>("gradient_penalty", {{"alpha", 0.0}});
+  auto gp = pulab::test::make_component<pulab::Regularizer>("gradient_penalty", {{"alpha", 0.0}});
   torch::manual_seed(1);
   EXPECT_FALSE(gp->penalty(model, batch, {}, {}).defined());
   const double next = torch::rand({1}).item<double>();
@@ -345,7 +333,7 @@ TEST(MethodsRegularizers, MixupOnAConstantModel) {
   // g = 0 everywhere: l(0, +1) = l(0, -1) = 0.5 with the sigmoid loss, so the mixed loss is 0.5
   // whatever lambda and the pairing; weight scales it.
   torch::manual_seed(2);
-  auto model = make<pulab::ScoreModel>("linear", {}, {3});
+  auto model = pulab::test::make_component<pulab::ScoreModel>("linear", {}, {3});
   {
     torch::NoGradGuard no_grad;
     for (auto& p : model->parameters()) p.zero_();
@@ -353,14 +341,14 @@ TEST(MethodsRegularizers, MixupOnAConstantModel) {
   pulab::Batch batch;
   batch.x_p = torch::randn({5, 3});
   batch.x_u = torch::randn({9, 3});
-  auto mixup = make<pulab::Regularizer>("mixup", {{"weight", 2.0}});
+  auto mixup = pulab::test::make_component<pulab::Regularizer>("mixup", {{"weight", 2.0}});
   EXPECT_NEAR(mixup->penalty(*model, batch, {}, {}).item<double>(), 1.0, 1e-6);
-  EXPECT_FALSE(make<pulab::Regularizer>("mixup", {{"weight", 0.0}})->penalty(*model, batch, {}, {}).defined());
+  EXPECT_FALSE(pulab::test::make_component<pulab::Regularizer>("mixup", {{"weight", 0.0}})->penalty(*model, batch, {}, {}).defined());
 }
 
 TEST(MethodsRegularizers, VpuMixupIsBoundedAndScalesWithLam) {
   torch::manual_seed(2);
-  auto model = make<pulab::ScoreModel>("linear", {}, {3});
+  auto model = pulab::test::make_component<pulab::ScoreModel>("linear", {}, {3});
   {
     torch::NoGradGuard no_grad;
     for (auto& p : model->parameters()) p.zero_();
@@ -370,8 +358,8 @@ TEST(MethodsRegularizers, VpuMixupIsBoundedAndScalesWithLam) {
   batch.x_u = torch::randn({9, 3});
   pulab::Scores scores{torch::zeros({5}), torch::zeros({9})};
   // phi = 0.5 everywhere: t = 1 - lambda/2, (log t - log 0.5)^2 lies in [0, log(2)^2].
-  auto small = make<pulab::Regularizer>("vpu_mixup", {{"lam", 0.1}});
-  auto large = make<pulab::Regularizer>("vpu_mixup", {{"lam", 1.0}});
+  auto small = pulab::test::make_component<pulab::Regularizer>("vpu_mixup", {{"lam", 0.1}});
+  auto large = pulab::test::make_component<pulab::Regularizer>("vpu_mixup", {{"lam", 1.0}});
   torch::manual_seed(9);
   const double a = small->penalty(*model, batch, scores, {}).item<double>();
   torch::manual_seed(9);
@@ -379,14 +367,14 @@ TEST(MethodsRegularizers, VpuMixupIsBoundedAndScalesWithLam) {
   EXPECT_GT(b, 0);
   EXPECT_LE(b, std::log(2.0) * std::log(2.0));
   EXPECT_NEAR(a * 10, b, 1e-6);
-  EXPECT_FALSE(make<pulab::Regularizer>("vpu_mixup", {{"lam", 0.0}})->penalty(*model, batch, scores, {}).defined());
+  EXPECT_FALSE(pulab::test::make_component<pulab::Regularizer>("vpu_mixup", {{"lam", 0.0}})->penalty(*model, batch, scores, {}).defined());
   // Underflowing phi(x_u) keeps the penalty finite.
   pulab::Scores far{torch::zeros({5}), torch::full({9}, -1000.0)};
   EXPECT_TRUE(std::isfinite(large->penalty(*model, batch, far, {}).item<double>()));
 }
 
 TEST(MethodsRegularizers, InputNoiseAddsGaussianNoiseToTheBatch) {
-  auto noise = make<pulab::Regularizer>("input_noise", {{"std", 0.2}});
+  auto noise = pulab::test::make_component<pulab::Regularizer>("input_noise", {{"std", 0.2}});
   pulab::Batch batch;
   batch.x_p = torch::zeros({2000, 5});
   batch.x_u = torch::zeros({4000, 5});
@@ -401,14 +389,14 @@ TEST(MethodsRegularizers, InputNoiseAddsGaussianNoiseToTheBatch) {
   pulab::Batch clean;
   clean.x_p = torch::ones({3, 2});
   clean.x_u = torch::ones({3, 2});
-  make<pulab::Regularizer>("input_noise", {{"std", 0.0}})->prepare(clean, {});
+  pulab::test::make_component<pulab::Regularizer>("input_noise", {{"std", 0.0}})->prepare(clean, {});
   EXPECT_TRUE(torch::equal(clean.x_p, torch::ones({3, 2})));
 }
 
 // ---------------------------------------------------------------- positive upweighting
 
 TEST(MethodsUpweighting, FormulaRampAndStability) {
-  auto w = make<pulab::SampleWeighting>("positive_upweighting", {{"beta_max", 3.0}});
+  auto w = pulab::test::make_component<pulab::SampleWeighting>("positive_upweighting", {{"beta_max", 3.0}});
   const std::vector<double> g{-2.0, 0.0, 1.5, 10.0};
   pulab::Batch last;
   last.progress = {9, 10, 0};  // fraction 1: beta = beta_max
@@ -436,13 +424,13 @@ TEST(MethodsUpweighting, DetachAndOff) {
   const auto g = doubles({0.3, -0.2}).requires_grad_(true);
   pulab::Batch p;
   p.progress = {0, 2, 0};
-  EXPECT_FALSE(make<pulab::SampleWeighting>("positive_upweighting")->positive_weights(g, p).requires_grad());
-  EXPECT_TRUE(make<pulab::SampleWeighting>("positive_upweighting", {{"detach", false}})
+  EXPECT_FALSE(pulab::test::make_component<pulab::SampleWeighting>("positive_upweighting")->positive_weights(g, p).requires_grad());
+  EXPECT_TRUE(pulab::test::make_component<pulab::SampleWeighting>("positive_upweighting", {{"detach", false}})
                   ->positive_weights(g, p)
                   .requires_grad());
   EXPECT_FALSE(
-      make<pulab::SampleWeighting>("positive_upweighting", {{"beta_max", 0.0}})->positive_weights(g, p).defined());
-  EXPECT_FALSE(make<pulab::SampleWeighting>("uniform")->positive_weights(g, p).defined());
+      pulab::test::make_component<pulab::SampleWeighting>("positive_upweighting", {{"beta_max", 0.0}})->positive_weights(g, p).defined());
+  EXPECT_FALSE(pulab::test::make_component<pulab::SampleWeighting>("uniform")->positive_weights(g, p).defined());
 }
 
 // ---------------------------------------------------------------- models
@@ -450,7 +438,7 @@ TEST(MethodsUpweighting, DetachAndOff) {
 TEST(MethodsModels, Cnn13Shapes) {
   const std::vector<std::vector<std::int64_t>> shapes{{3, 32, 32}, {1, 28, 28}};
   for (const auto& shape : shapes) {
-    auto model = make<pulab::ScoreModel>("cnn13", {}, shape);
+    auto model = pulab::test::make_component<pulab::ScoreModel>("cnn13", {}, shape);
     const std::int64_t flat = shape[1] == 32 ? 10 * 8 * 8 : 10 * 7 * 7;
     EXPECT_EQ(model->named_parameters()["fc1.weight"].size(1), flat);
     EXPECT_EQ(model->named_parameters()["fc1.weight"].size(0), 1000);
@@ -460,7 +448,7 @@ TEST(MethodsModels, Cnn13Shapes) {
     const auto g = model->forward(torch::randn({2, shape[0], shape[1], shape[2]}));
     EXPECT_EQ(g.sizes(), (std::vector<std::int64_t>{2}));
   }
-  auto narrow = make<pulab::ScoreModel>("cnn13", {{"channels1", std::int64_t{8}}, {"channels2", std::int64_t{16}},
+  auto narrow = pulab::test::make_component<pulab::ScoreModel>("cnn13", {{"channels1", std::int64_t{8}}, {"channels2", std::int64_t{16}},
                                                   {"hidden", std::int64_t{32}}},
                                         {3, 32, 32});
   torch::NoGradGuard no_grad;
@@ -473,7 +461,7 @@ TEST(MethodsModels, Cnn13Shapes) {
 // only remove work.
 TEST(MethodsModels, PulabReluGradientsEqualTorchRelu) {
   torch::manual_seed(3);
-  auto model = make<pulab::ScoreModel>("mlp", {{"hidden", std::vector<std::int64_t>{16, 16, 16}}}, {12});
+  auto model = pulab::test::make_component<pulab::ScoreModel>("mlp", {{"hidden", std::vector<std::int64_t>{16, 16, 16}}}, {12});
   const auto params = model->named_parameters();
   auto reference = [&](const torch::Tensor& x) {
     auto h = x;
@@ -509,32 +497,7 @@ TEST(MethodsModels, PulabReluGradientsEqualTorchRelu) {
 
 // ---------------------------------------------------------------- training runs
 
-const char* kSyntheticBase = R"(
-name = "methods_test"
-[dataset]
-name = "synthetic"
-dim = 20
-n_train = 6000
-n_test = 2000
-separation = 8.0
-[split]
-n_labeled = 500
-n_validation = 300
-[labeling]
-name = "scar"
-[model]
-name = "mlp"
-hidden = [64, 64]
-[risk]
-name = "naive"
-loss = "sigmoid"
-[train]
-epochs = 5
-batch_size = 250
-lr = 1e-3
-weight_decay = 1e-4
-seed = 0
-)";
+const std::string kSyntheticBase = pulab::test::synthetic_methods_base("methods_test");
 
 fs::path write_text(const std::string& name, const std::string& text) {
   const fs::path file = pulab::test::temp_dir("methods") / name;

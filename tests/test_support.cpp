@@ -77,4 +77,25 @@ std::string quickstart_text() {
   return ss.str();
 }
 
+std::string synthetic_methods_base(const std::string& name, int epochs, bool with_risk) {
+  std::string text = "name = \"" + name + "\"\n" + R"([dataset]
+name = "synthetic"
+dim = 20
+n_train = 6000
+n_test = 2000
+separation = 8.0
+[split]
+n_labeled = 500
+n_validation = 300
+[labeling]
+name = "scar"
+[model]
+name = "mlp"
+hidden = [64, 64]
+)";
+  if (with_risk) text += "[risk]\nname = \"naive\"\nloss = \"sigmoid\"\n";
+  text += "[train]\nepochs = " + std::to_string(epochs) + "\nbatch_size = 250\nlr = 1e-3\nweight_decay = 1e-4\nseed = 0\n";
+  return text;
+}
+
 }  // namespace pulab::test

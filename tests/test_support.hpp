@@ -1,8 +1,12 @@
 #pragma once
 // Shared helpers of the test suite: the built-in plugins loaded once, temporary folders, and
 // running an experiment given as TOML text.
+#include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,5 +38,25 @@ std::string error_message(const std::function<void()>& f);
 
 // The quickstart experiment shipped in experiments/ (with its real file name for messages).
 std::string quickstart_text();
+
+// The synthetic experiment the method tests train on (20-dimensional data, 6000 training and 2000
+// test rows, 500 labeled positives, an MLP of 64 x 64, Adam lr 1e-3, batch 250), named `name`,
+// for `epochs` epochs, with the naive sigmoid risk unless `with_risk` is false (a method file
+// composed over it brings its own [risk]).
+std::string synthetic_methods_base(const std::string& name, int epochs = 5, bool with_risk = true);
+
+// A component of the built-in plugins: its schema's defaults with `set` applied, built for
+// inputs of `input_shape`.
+template <class Interface>
+std::shared_ptr<Interface> make_component(const std::string& name, const std::map<std::string, ParamValue>& set = {},
+                                          const std::vector<std::int64_t>& input_shape = {}) {
+  const auto* component = builtin_host().registries().of<Interface>().find(name);
+  if (!component) throw std::runtime_error("component '" + name + "' is not loaded");
+  Params params = Params::defaults(component->schema);
+  for (const auto& [key, value] : set) params.set(key, value);
+  BuildContext context;
+  context.input_shape = input_shape;
+  return component->factory(params, context);
+}
 
 }  // namespace pulab::test
