@@ -118,29 +118,7 @@ struct TinyBatch {
   }
 };
 
-const char* kSynthetic = R"(
-name = "robust_pu_test"
-[dataset]
-name = "synthetic"
-dim = 20
-n_train = 6000
-n_test = 2000
-separation = 8.0
-[split]
-n_labeled = 500
-n_validation = 300
-[labeling]
-name = "scar"
-[model]
-name = "mlp"
-hidden = [64, 64]
-[train]
-epochs = 5
-batch_size = 250
-lr = 1e-3
-weight_decay = 1e-4
-seed = 0
-)";
+const std::string kSynthetic = pulab::test::synthetic_methods_base("robust_pu_test", 5, false);
 
 }  // namespace
 
