@@ -122,8 +122,8 @@ const CommandHelp kCommands[] = {
   NAME                 the plugin's (and its component's) name: a C++ identifier, e.g. my_risk
   --out DIR            the folder the skeleton is written to (default: ./NAME)
 )"},
-    {"report", R"(  pulab report DIR... [--out OUTDIR] [--rows KEY] [--cols KEY] [--paper FILE] [--select-by CRITERION]
-               [--selection] [--leaderboard] [--plot alpha|np|c|all]... [--title T]
+    {"report", R"(  pulab report DIR... [--out OUTDIR] [--rows KEY] [--cols KEY] [--paper FILE [--paper-summary]]
+               [--select-by CRITERION] [--selection] [--leaderboard] [--plot alpha|np|c|all]... [--title T]
                                               tables and plots from result folders
 )",
      R"(report options:
@@ -134,6 +134,8 @@ const CommandHelp kCommands[] = {
   --cols KEY           column labels, as --rows (default: experiment)
   --paper FILE         published numbers to show beside ours (e.g. experiments/paper/paper_numbers.toml)
   --paper-table ID     take them from this table of FILE only (default: the best-covering table)
+  --paper-summary      add a section: every cell of the --paper file, ours beside it, the difference and
+                       whether it is within the paper's std plus ours; unmeasured cells listed as such
   --select-by CRITERION
                        pick each cell's hyper-parameters by the validation accuracy of the best-validation
                        epoch (val, default) or of the last epoch (last), or by a PU-only criterion on
@@ -658,13 +660,13 @@ int cmd_report(const std::vector<std::string>& args) {
   std::vector<std::string> dirs, plots;
   std::string out, rows, cols, paper, paper_table, select_by = "val", title;
   int digits = 1;
-  bool no_plots = false, selection = false, leaderboard = false;
+  bool no_plots = false, selection = false, leaderboard = false, paper_summary = false;
   po::options_description desc;
   desc.add_options()("dir", po::value(&dirs)->composing())("out", po::value(&out))("rows", po::value(&rows))(
       "cols", po::value(&cols))("paper", po::value(&paper))("paper-table", po::value(&paper_table))(
       "select-by", po::value(&select_by))("plot", po::value(&plots)->composing())("no-plots", po::bool_switch(&no_plots))(
       "title", po::value(&title))("digits", po::value(&digits))("selection", po::bool_switch(&selection))(
-      "leaderboard", po::bool_switch(&leaderboard));
+      "leaderboard", po::bool_switch(&leaderboard))("paper-summary", po::bool_switch(&paper_summary));
   po::positional_options_description pos;
   pos.add("dir", -1);
   po::variables_map vm;
@@ -683,6 +685,7 @@ int cmd_report(const std::vector<std::string>& args) {
   options.select_by = report::parse_select_by(select_by);
   options.selection = selection;
   options.leaderboard = leaderboard;
+  options.paper_summary = paper_summary;
   options.title = title;
   options.digits = digits;
   if (no_plots) options.plots.clear();

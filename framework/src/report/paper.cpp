@@ -92,6 +92,26 @@ PaperNumbers parse_paper_numbers(const std::string& text, const std::string& sou
       if (const auto* l = t.get("label"); l && l->is_string()) table.label = l->as_string()->get();
       if (const auto* c = t.get("caption"); c && c->is_string()) table.caption = c->as_string()->get();
       if (table.label.empty()) table.label = table.id;
+      for (const auto& [k, v] : t) {
+        const std::string key(k.str());
+        if (key != "id" && key != "label" && key != "caption" && key != "rows" && key != "cols" && key != "cells" &&
+            key != "row_key" && key != "methods") {
+          throw Error(where(v, source) + ": unknown key '" + key +
+                      "' in a [[table]] (id, label, caption, rows, cols, row_key, methods, cells)");
+        }
+      }
+      if (const auto* k = t.get("row_key")) {
+        if (!k->is_string()) throw Error(where(*k, source) + ": row_key must be a string such as \"weighting.beta_max\"");
+        table.row_key = k->as_string()->get();
+      }
+      if (const auto* m = t.get("methods")) {
+        const auto* list = m->as_array();
+        if (!list) throw Error(where(*m, source) + ": methods must be a list of method names such as [\"gradpu\"]");
+        for (const auto& name : *list) {
+          if (!name.is_string()) throw Error(where(name, source) + ": methods must be a list of strings");
+          table.methods.push_back(name.as_string()->get());
+        }
+      }
       table.row_names = read_names(t, "rows", source);
       table.col_names = read_names(t, "cols", source);
       if (const auto* cells = t.get("cells")) {

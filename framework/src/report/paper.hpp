@@ -8,6 +8,10 @@
 //   caption = "..."
 //   rows = { naive = "Naive" }         # our row label -> the paper's wording (optional)
 //   cols = { mnist_1k = "MNIST 1k" }   # our column label -> the paper's wording (optional)
+//   row_key = "weighting.beta_max"     # what labels our rows for this table (optional; default:
+//                                      # report.row, else the composed method); --paper-summary uses it
+//   methods = ["gradpu"]               # optional, with row_key: only runs of these composed methods
+//                                      # (or runs that record none) fill this table's cells
 //   cells = [ { row = "naive", col = "mnist_1k", mean = 92.9, std = 0.5 },
 //             { row = "gradpu", col = "mnist_1k", reading = "last", mean = 95.9, std = 0.5 } ]
 //
@@ -32,6 +36,8 @@ struct PaperCell {
 struct PaperTable {
   std::string id, label, caption;
   std::map<std::string, std::string> row_names, col_names;
+  std::string row_key;               // "" = the report's default row labels
+  std::vector<std::string> methods;  // empty = any; else the composed methods whose runs fill its cells
 };
 
 struct PaperNumbers {

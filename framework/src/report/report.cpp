@@ -11,6 +11,7 @@
 #include "pulab/error.hpp"
 #include "report/leaderboard.hpp"
 #include "report/paper.hpp"
+#include "report/paper_summary.hpp"
 #include "report/plots.hpp"
 #include "report/pu_selection.hpp"
 #include "report/results_index.hpp"
@@ -270,6 +271,8 @@ ReportOutcome make_report(const ReportOptions& o) {
     reorder(grid.cols, paper.col_order());
   } else if (!o.paper_table.empty()) {
     throw Error("--paper-table needs --paper FILE");
+  } else if (o.paper_summary) {
+    throw Error("--paper-summary needs --paper FILE (e.g. experiments/paper/paper_numbers.toml)");
   }
 
   std::vector<std::string> experiments;
@@ -321,6 +324,8 @@ ReportOutcome make_report(const ReportOptions& o) {
     md += "\nNotes:\n\n";
     for (const auto& n : table.notes) md += "- " + n + "\n";
   }
+
+  if (o.paper_summary) md += paper_summary_section(compare_with_paper(runs, paper, o.select_by), paper, o.select_by, o.digits);
 
   if (o.leaderboard) {
     std::vector<const RunResult*> failed;

@@ -2,7 +2,7 @@
 // `pulab report`: result folders in, a Markdown report (tables + plots) out. This file only
 // strings the parts together: results_index (load), criteria + select (grid + tuning), table
 // (Markdown), pu_selection (--selection), leaderboard (--leaderboard, --plot c), paper (published
-// numbers), plots (gnuplot).
+// numbers), paper_summary (--paper-summary), plots (gnuplot).
 #include <filesystem>
 #include <set>
 #include <string>
@@ -29,6 +29,7 @@ struct ReportOptions {
   SelectBy select_by = SelectBy::BestVal;
   bool selection = false;  // --selection: test accuracy at the epoch each criterion picks vs the oracle's
   bool leaderboard = false;  // --leaderboard: per data set accuracy/F1/AUC/wall time, mean rank over data sets
+  bool paper_summary = false;  // --paper-summary: every cell of the --paper file beside ours (needs --paper)
   std::string title;
   std::set<std::string> plots{"accuracy", "error"};
   int digits = 1;
