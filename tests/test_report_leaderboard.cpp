@@ -380,4 +380,18 @@ TEST(Leaderboard, CommandLine) {
   EXPECT_NE(text.str().find("--plot c: no run has"), std::string::npos);  // the warning, on stderr
 }
 
+// --no-plots with --plot: only the named plots (a c-grid's columns get no per-epoch plots).
+TEST(Leaderboard, NoPlotsWithPlotCDrawsOnlyTheCPlots) {
+  const fs::path results = make_c_results();
+  const fs::path out = pulab::test::temp_dir("leaderboard_cli_only_c");
+  const std::string cmd = std::string("'") + PULAB_TEST_BINARY + "' report '" + results.string() + "' --out '" +
+                          out.string() + "' --no-plots --plot c > /dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_TRUE(fs::exists(out / "plots" / "c_spambase_c.dat"));
+  EXPECT_TRUE(fs::exists(out / "plots" / "c_letter_c.gp"));
+  for (const auto& entry : fs::directory_iterator(out / "plots")) {
+    EXPECT_EQ(entry.path().filename().string().rfind("c_", 0), 0u) << entry.path();  // no accuracy_*, error_*
+  }
+}
+
 }  // namespace

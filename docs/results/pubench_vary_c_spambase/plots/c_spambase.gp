@@ -1,0 +1,33 @@
+# Written by `pulab report`; rerun with: gnuplot c_spambase.gp
+set encoding utf8
+unset title
+set label 100 "spambase — test accuracy (best-val) vs label frequency c" at screen 0.5, screen 0.97 center font ',13'
+set label 101 "PU-Bench c-grid, Spambase · mean of 3 seeds, error bars ±1 std" at screen 0.5, screen 0.932 center font ',11'
+set tmargin at screen 0.884
+set xlabel 'label frequency c (share of the training positives labeled, log scale)' font ',12'
+set ylabel 'test accuracy [%]' font ',12'
+set grid back lc rgb '#dddddd' lw 1 dt 1
+set border 3 lw 1.2
+set tics nomirror out
+set key outside right top vertical Left reverse samplen 3 spacing 1.2 width 1 box lc rgb '#bbbbbb'
+set lmargin 10
+set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05
+set style fill transparent solid 0.15 noborder
+set autoscale xfix
+set logscale x 2
+set xtics ('0.01' 0.01, '0.03' 0.03, '0.05' 0.05, '' 0.07, '0.09' 0.09, '' 0.1, '0.2' 0.2, '0.3' 0.3, '' 0.4, '0.5' 0.5, '' 0.6, '' 0.7, '0.8' 0.8, '' 0.9)
+set yrange [0<*:*<100]
+clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
+
+set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
+set output 'c_spambase.png'
+plot 'c_spambase.dat' index 0 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 title 'gradpu', \
+     'c_spambase.dat' index 1 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 title 'nnpu', \
+     'c_spambase.dat' index 2 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 title 'nnpusb', \
+     'c_spambase.dat' index 3 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 title 'selfpu', \
+     'c_spambase.dat' index 4 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 title 'vpu'
+
+set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
+set output 'c_spambase.svg'
+replot
+unset output
