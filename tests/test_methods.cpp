@@ -541,12 +541,14 @@ TEST(MethodsTraining, EveryCompositionLearnsSyntheticData) {
   // for 100 epochs; the 5-epoch run uses the base's optimiser and selects after epochs 2-4.
   // Holistic-PU records U's scores 15 times (every 8 steps) before it labels U: 2 times here.
   // Robust-PU pre-trains with nnPU for 50 epochs before its self-paced episodes: 3 here, so two
-  // episodes run.
+  // episodes run. LaGAM warms up for 20 epochs before its meta steps: 1 here, so four epochs of
+  // meta steps run.
   const std::map<std::string, std::string> extra{
       {"gradpu.toml", "[weighting]\nbeta_max = 1.0\n"},
       {"gradpu_no_gp.toml", "[weighting]\nbeta_max = 1.0\n"},
       {"gradpu_undetached.toml", "[weighting]\nbeta_max = 1.0\n"},
       {"holistic_pu.toml", "[hook.predictive_trend]\nrecord_epochs = 2\n"},
+      {"lagam.toml", "[regularizer.lagam_meta]\nwarmup_epochs = 1\n"},
       {"robust_pu.toml", "[risk]\npretrain_epochs = 3\n"},
       {"selfpu.toml", "[train]\nlr = 1e-3\nweight_decay = 1e-4\n"
                       "[hook.self_paced_selection]\nstart_epoch = 2\nstop_epoch = 4\nevery = 1\n"}};
