@@ -1,6 +1,8 @@
 // Out-of-line virtual destructors: they anchor each interface's vtable and type_info in the host
 // library, so plugins and host agree on one copy (RTTI across shared objects).
+#include "pulab/augmentation.hpp"
 #include "pulab/batch_sampler.hpp"
+#include "pulab/error.hpp"
 #include "pulab/dataset_source.hpp"
 #include "pulab/labeling_mechanism.hpp"
 #include "pulab/model.hpp"
@@ -19,6 +21,10 @@ ScoreModel::~ScoreModel() = default;
 DatasetSource::~DatasetSource() = default;
 TrainingHook::~TrainingHook() = default;
 TrainingContext::~TrainingContext() = default;
+Augmentation& TrainingContext::augmentation(const std::string& role) {
+  throw Error("this training context has no augmentations (asked for '" + role + "')");
+}
 BatchSampler::~BatchSampler() = default;
 PriorEstimator::~PriorEstimator() = default;
+Augmentation::~Augmentation() = default;
 }  // namespace pulab

@@ -14,22 +14,11 @@
 #include <torch/torch.h>
 
 #include <pulab/relu.hpp>
+#include <pulab/image_shape.hpp>
 #include <pulab/model.hpp>
 #include <pulab/plugin.hpp>
 
 namespace {
-
-std::vector<std::int64_t> image_shape(const std::vector<std::int64_t>& shape) {
-  if (shape.size() == 3) return shape;
-  if (shape.size() == 2) return {1, shape[0], shape[1]};
-  if (shape.size() == 1) {
-    const auto side = static_cast<std::int64_t>(std::llround(std::sqrt(double(shape[0]))));
-    if (side * side == shape[0]) return {1, side, side};
-  }
-  std::string s;
-  for (auto d : shape) s += (s.empty() ? "" : "x") + std::to_string(d);
-  throw std::invalid_argument("cnn13 needs image inputs [C, H, W] (got " + s + ")");
-}
 
 class Cnn13 final : public pulab::ScoreModel {
  public:
@@ -38,7 +27,7 @@ class Cnn13 final : public pulab::ScoreModel {
             pulab::param::integer("channels2", 192, "channels of the next five convolutions").at_least(1),
             pulab::param::integer("hidden", 1000, "width of the two fully connected layers").at_least(1)};
   }
-  Cnn13(const pulab::Params& p, const pulab::BuildContext& ctx) : shape_(image_shape(ctx.input_shape)) {
+  Cnn13(const pulab::Params& p, const pulab::BuildContext& ctx) : shape_(pulab::image_shape(ctx.input_shape, "model cnn13")) {
     const auto c1 = p.integer("channels1"), c2 = p.integer("channels2"), hidden = p.integer("hidden");
     using torch::nn::Conv2dOptions;
     const std::vector<Conv2dOptions> specs{

@@ -16,23 +16,12 @@
 #include <torch/utils.h>
 
 #include <pulab/error.hpp>
+#include <pulab/image_shape.hpp>
 #include <pulab/model.hpp>
 #include <pulab/plugin.hpp>
 #include <pulab/relu.hpp>
 
 namespace {
-
-std::vector<std::int64_t> image_shape(const std::vector<std::int64_t>& shape) {
-  if (shape.size() == 3) return shape;
-  if (shape.size() == 2) return {1, shape[0], shape[1]};
-  if (shape.size() == 1) {
-    const auto side = static_cast<std::int64_t>(std::llround(std::sqrt(double(shape[0]))));
-    if (side * side == shape[0]) return {1, side, side};
-  }
-  std::string s;
-  for (auto d : shape) s += (s.empty() ? "" : "x") + std::to_string(d);
-  throw pulab::ConfigError("model lenet needs image inputs ([C, H, W], [H, W] or a flat square); got " + s);
-}
 
 class LeNet final : public pulab::ScoreModel {
  public:
@@ -40,7 +29,7 @@ class LeNet final : public pulab::ScoreModel {
     return {pulab::param::integer("hidden", 50, "width of the fully connected hidden layer (PU-Bench: 50)").range(1, 100000)};
   }
 
-  LeNet(const pulab::Params& p, const pulab::BuildContext& ctx) : shape_(image_shape(ctx.input_shape)) {
+  LeNet(const pulab::Params& p, const pulab::BuildContext& ctx) : shape_(pulab::image_shape(ctx.input_shape, "model lenet")) {
     conv1_ = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(shape_[0], 10, 5)));
     conv2_ = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(10, 20, 5)));
     std::int64_t flat = 0;

@@ -26,6 +26,7 @@ class DatasetSource;
 class TrainingHook;
 class BatchSampler;
 class PriorEstimator;
+class Augmentation;
 
 // The word for each interface in messages ("unknown risk 'nnpuu'").
 template <class Interface>
@@ -39,6 +40,7 @@ template <> inline const char* kind_name<DatasetSource>() { return "dataset"; }
 template <> inline const char* kind_name<TrainingHook>() { return "hook"; }
 template <> inline const char* kind_name<BatchSampler>() { return "sampler"; }
 template <> inline const char* kind_name<PriorEstimator>() { return "prior estimator"; }
+template <> inline const char* kind_name<Augmentation>() { return "augmentation"; }
 
 // What a factory may need besides its parameters.
 struct BuildContext {
@@ -94,7 +96,8 @@ struct Registries {
   Registry<DatasetSource> datasets;
   Registry<TrainingHook> hooks;
   Registry<BatchSampler> samplers;
-  Registry<PriorEstimator> prior_estimators;  // last: appending keeps the layout older plugins see
+  Registry<PriorEstimator> prior_estimators;  // appended after the others: older plugins see their layout
+  Registry<Augmentation> augmentations;       // last: appending keeps the layout older plugins see
 
   template <class Interface>
   Registry<Interface>& of();
@@ -104,7 +107,8 @@ struct Registries {
   // Calls f(registry) for every registry, in the order `pulab plugins` lists them.
   template <class F>
   void for_each(F&& f) const {
-    f(datasets), f(labelings), f(models), f(samplers), f(risks), f(regularizers), f(weightings), f(hooks), f(prior_estimators);
+    f(datasets), f(labelings), f(models), f(samplers), f(risks), f(regularizers), f(weightings), f(hooks), f(prior_estimators),
+        f(augmentations);
   }
 };
 
@@ -117,6 +121,7 @@ template <> inline Registry<DatasetSource>& Registries::of<DatasetSource>() { re
 template <> inline Registry<TrainingHook>& Registries::of<TrainingHook>() { return hooks; }
 template <> inline Registry<BatchSampler>& Registries::of<BatchSampler>() { return samplers; }
 template <> inline Registry<PriorEstimator>& Registries::of<PriorEstimator>() { return prior_estimators; }
+template <> inline Registry<Augmentation>& Registries::of<Augmentation>() { return augmentations; }
 
 // Handed to a plugin's registration function.
 class Registrar {

@@ -19,6 +19,7 @@
 #include <torch/serialize/archive.h>
 #include <torch/types.h>
 
+#include "pulab/augmentation.hpp"
 #include "pulab/model.hpp"
 #include "pulab/sample_state.hpp"
 #include "pulab/training_step.hpp"
@@ -68,6 +69,11 @@ class TrainingContext {
 
   // True while on_run_start runs in a process that is about to resume from a checkpoint.
   virtual bool resuming() const = 0;
+  // The run's [augmentation.<role>] (built with the data set's input shape); throws pulab::Error
+  // naming the table to add when the run has none. Ask in on_run_start and keep the reference: it
+  // lives as long as the run. (Appended last: plugins built before it keep their vtable slots. Not
+  // pure, so that test doubles of the context need not implement it: the default throws.)
+  virtual Augmentation& augmentation(const std::string& role);
 };
 
 class TrainingHook {

@@ -292,6 +292,35 @@ std::vector<ComponentConfig> resolve_keyed_components(const ConfigNode& root, co
   return out;
 }
 
+// [augmentation.<role>] tables: each names its component (name = "..."); the role is what a
+// component asks the run for. An `enabled = false` leaves one out, as for regularizers and hooks.
+std::vector<std::pair<std::string, ComponentConfig>> resolve_augmentations(const ConfigNode& root,
+                                                                           const Registry<Augmentation>& registry) {
+  std::vector<std::pair<std::string, ComponentConfig>> out;
+  const ConfigNode* tables = root.find("augmentation");
+  if (!tables) return out;
+  if (!tables->is_table()) {
+    throw ConfigError(tables->loc.str() + ": 'augmentation' must hold tables such as [augmentation.strong] "
+                      "name = \"image\"");
+  }
+  for (const auto& [role, table] : tables->as_table()) {
+    if (!table.is_table()) {
+      throw ConfigError(table.loc.str() + ": augmentation." + role + " must be a table ([augmentation." + role +
+                        "] with name = \"...\")");
+    }
+    bool enabled = true;
+    if (const ConfigNode* e = table.find("enabled")) {
+      if (!std::holds_alternative<bool>(e->value)) {
+        throw ConfigError(e->loc.str() + ": augmentation." + role + ".enabled must be a bool");
+      }
+      enabled = std::get<bool>(e->value);
+    }
+    auto component = resolve_component(table, "augmentation." + role, registry, "", {"enabled"});
+    if (enabled) out.emplace_back(role, std::move(component));
+  }
+  return out;
+}
+
 // A sweep value as it appears in run ids: strings bare, arrays joined with 'x' ([300, 300] -> 300x300).
 std::string label_value(const ConfigNode& n) {
   if (n.is_string()) return n.as_string();
@@ -573,7 +602,7 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   const ConfigNode& root = run.config;
   static const std::vector<std::string> host_tables{"dataset", "labeling", "model", "risk", "weighting",
                                                     "regularizer", "hook", "sampler", "split", "train",
-                                                    "report", "sweep", "prior_estimator"};
+                                                    "report", "sweep", "prior_estimator", "augmentation"};
   // Unknown top-level keys and tables.
   std::vector<std::string> top_keys = keys_of(top_level_schema());
   std::vector<std::string> allowed = top_keys;
@@ -585,7 +614,7 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
       throw ConfigError(node.loc.str() + ": unknown top-level key '" + key + "'" + did_you_mean(key, allowed) +
                         "; known: name, output_dir, data_dir, run_id and the tables dataset, labeling, model, "
                         "risk, weighting, regularizer.<name>, hook.<name>, sampler, split, train, report, sweep, "
-                        "prior_estimator");
+                        "prior_estimator, augmentation.<role>");
     }
     top.as_table().emplace(key, node);
   }
@@ -630,6 +659,7 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
   }
   spec.regularizers = resolve_keyed_components(root, "regularizer", registries.regularizers);
   spec.hooks = resolve_keyed_components(root, "hook", registries.hooks);
+  spec.augmentations = resolve_augmentations(root, registries.augmentations);
   if (const ConfigNode* sampler = root.find("sampler")) {
     if (!sampler->is_table()) throw ConfigError(sampler->loc.str() + ": 'sampler' must be a table");
     spec.sampler = resolve_component(*sampler, "sampler", registries.samplers);
@@ -732,6 +762,11 @@ RunSpec resolve_run(const RunConfig& run, const Registries& registries) {
     ConfigNode hooks = ConfigNode::table();
     for (const auto& h : spec.hooks) hooks.as_table()[h.name] = params_to_node(h.params, "");
     resolved.as_table()["hook"] = std::move(hooks);
+  }
+  if (!spec.augmentations.empty()) {  // only then: older runs' written configurations stay as they were
+    ConfigNode augmentations = ConfigNode::table();
+    for (const auto& [role, a] : spec.augmentations) augmentations.as_table()[role] = params_to_node(a.params, a.name);
+    resolved.as_table()["augmentation"] = std::move(augmentations);
   }
   resolved.as_table()["sampler"] = params_to_node(spec.sampler.params, spec.sampler.name);
   resolved.as_table()["train"] = params_to_node(train, "");

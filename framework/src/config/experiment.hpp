@@ -6,6 +6,8 @@
 //   [dataset] [labeling] [model] [risk] [weighting]   one component each: `name` + its parameters
 //   [regularizer.<name>]                   zero or more regularizers, keyed by component name
 //   [hook.<name>]                          zero or more training hooks, keyed by component name
+//   [augmentation.<role>]                  zero or more augmentations, keyed by the role a component
+//                                          asks for (context.augmentation("strong")), each naming one
 //   [sampler]                              the batch sampler: `name` + its parameters (default joint)
 //   [split] [train] [report]               the host's own tables
 //   [prior_estimator]                      the class-prior estimator (split.prior = "estimate")
@@ -80,6 +82,8 @@ struct RunSpec {
   ComponentConfig weighting;  // name "" = no weighting (every weight 1)
   std::vector<ComponentConfig> regularizers;  // in name order
   std::vector<ComponentConfig> hooks;         // in name order
+  // [augmentation.<role>]: (role, component), in role order; built when a component asks for its role.
+  std::vector<std::pair<std::string, ComponentConfig>> augmentations;
   ComponentConfig sampler;                    // "joint" unless [sampler] says otherwise
   TrainConfig train;
   SplitConfig split;

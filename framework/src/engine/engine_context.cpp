@@ -65,4 +65,30 @@ std::shared_ptr<torch::optim::Optimizer> EngineContext::create_optimizer(const s
   return optimizer;
 }
 
+Augmentation& EngineContext::augmentation(const std::string& role) {
+  for (auto& [r, a] : augmentations_)
+    if (r == role) return *a;
+  for (const auto& [r, config] : s_.spec->augmentations) {
+    if (r != role) continue;
+    // Built on first request, so that a run whose components ask for none is untouched by them.
+    augmentations_.emplace_back(role, build_component(s_.registries->augmentations, config, s_.build));
+    return *augmentations_.back().second;
+  }
+  std::string have;
+  for (const auto& [r, config] : s_.spec->augmentations) have += (have.empty() ? "" : ", ") + ("[augmentation." + r + "]");
+  throw Error("a component of this run asks for the augmentation '" + role + "': add a table [augmentation." + role +
+              "] with name = \"...\" (e.g. \"image\"; `pulab plugins` lists them)" +
+              (have.empty() ? std::string() : " (the run has " + have + ")"));
+}
+
+std::vector<std::string> EngineContext::unused_augmentations() const {
+  std::vector<std::string> out;
+  for (const auto& [role, config] : s_.spec->augmentations) {
+    bool used = false;
+    for (const auto& [r, a] : augmentations_) used = used || r == role;
+    if (!used) out.push_back(role);
+  }
+  return out;
+}
+
 }  // namespace pulab

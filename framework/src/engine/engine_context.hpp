@@ -55,6 +55,7 @@ class EngineContext final : public TrainingContext {
   std::shared_ptr<ScoreModel> create_model(const std::string& key) override;
   std::shared_ptr<torch::optim::Optimizer> create_optimizer(const std::string& key, ScoreModel& model) override;
   bool resuming() const override { return s_.resuming; }
+  Augmentation& augmentation(const std::string& role) override;
 
   // The engine's side.
   void set_progress(const Progress& progress) { progress_ = progress; }
@@ -62,6 +63,8 @@ class EngineContext final : public TrainingContext {
   void finish_start() { s_.resuming = false; }
   const std::vector<ExtraModel>& extra_models() const { return models_; }
   const std::vector<ExtraOptimizer>& extra_optimizers() const { return optimizers_; }
+  // The run's [augmentation.<role>] tables no component asked for (a likely mistake, warned about).
+  std::vector<std::string> unused_augmentations() const;
 
  private:
   void check_new_key(const std::string& key) const;
@@ -71,6 +74,7 @@ class EngineContext final : public TrainingContext {
   Progress progress_;
   std::vector<ExtraModel> models_;
   std::vector<ExtraOptimizer> optimizers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Augmentation>>> augmentations_;  // built on first request
 };
 
 }  // namespace pulab

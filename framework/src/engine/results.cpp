@@ -260,6 +260,7 @@ json plugins_used(const RunSpec& spec, const std::vector<LoadedPlugin>& plugins)
   if (!spec.weighting.name.empty()) used.emplace_back("weighting", spec.weighting.name);
   used.emplace_back("sampler", spec.sampler.name);
   for (const auto& h : spec.hooks) used.emplace_back("hook", h.name);
+  for (const auto& [role, a] : spec.augmentations) used.emplace_back("augmentation", a.name);
   json out = json::object();
   for (const auto& component : used) {
     for (const auto& p : plugins) {

@@ -5,6 +5,7 @@
 
 #include <torch/types.h>
 
+#include "pulab/augmentation.hpp"
 #include "pulab/dataset_source.hpp"
 #include "pulab/error.hpp"
 #include "pulab/labeling_mechanism.hpp"
@@ -34,6 +35,8 @@ template std::shared_ptr<LabelingMechanism> build_component(const Registry<Label
                                                             const ComponentConfig&, const BuildContext&);
 template std::shared_ptr<PriorEstimator> build_component(const Registry<PriorEstimator>&, const ComponentConfig&,
                                                          const BuildContext&);
+template std::shared_ptr<Augmentation> build_component(const Registry<Augmentation>&, const ComponentConfig&,
+                                                       const BuildContext&);
 
 namespace {
 

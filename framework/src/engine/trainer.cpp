@@ -155,6 +155,9 @@ class Run {
     context_->set_progress({0, total_iterations(), 0});
     for (auto& h : components_.hooks) h.hook->on_run_start(*context_);
     context_->finish_start();
+    for (const auto& role : context_->unused_augmentations()) {
+      fmt::print(stderr, "[{}] warning: [augmentation.{}] is not used by any component of this run\n", run_name_, role);
+    }
 
     record_.threads = threads;
     record_.device = device.str();

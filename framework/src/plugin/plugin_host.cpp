@@ -55,6 +55,7 @@ void for_each_registry(Registries& a, Registries& b, F f) {
   f(a.hooks, b.hooks);
   f(a.samplers, b.samplers);
   f(a.prior_estimators, b.prior_estimators);
+  f(a.augmentations, b.augmentations);
 }
 
 }  // namespace
