@@ -4,6 +4,7 @@
 #include "pulab/batch_sampler.hpp"
 #include "pulab/error.hpp"
 #include "pulab/dataset_source.hpp"
+#include "pulab/embedding.hpp"
 #include "pulab/labeling_mechanism.hpp"
 #include "pulab/model.hpp"
 #include "pulab/prior_estimator.hpp"
@@ -27,4 +28,13 @@ Augmentation& TrainingContext::augmentation(const std::string& role) {
 BatchSampler::~BatchSampler() = default;
 PriorEstimator::~PriorEstimator() = default;
 Augmentation::~Augmentation() = default;
+EmbeddingModel::~EmbeddingModel() = default;
+
+EmbeddingModel& embedding_of(ScoreModel& model, const std::string& who) {
+  if (auto* embedding = dynamic_cast<EmbeddingModel*>(&model)) return *embedding;
+  std::string name = model.name();  // "(anonymous namespace)::LinearModel": the class is what helps
+  if (const auto colons = name.rfind("::"); colons != std::string::npos) name = name.substr(colons + 2);
+  throw Error(who + " needs a model with an embedding (mlp, tabular_mlp, lenet, cnn13); the run's model (" + name +
+              ") has none");
+}
 }  // namespace pulab

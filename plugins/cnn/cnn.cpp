@@ -13,6 +13,7 @@
 
 #include <torch/torch.h>
 
+#include <pulab/embedding.hpp>
 #include <pulab/relu.hpp>
 #include <pulab/image_shape.hpp>
 #include <pulab/model.hpp>
@@ -20,7 +21,7 @@
 
 namespace {
 
-class Cnn13 final : public pulab::ScoreModel {
+class Cnn13 final : public pulab::ScoreModel, public pulab::EmbeddingModel {
  public:
   static pulab::Schema schema() {
     return {pulab::param::integer("channels1", 96, "channels of the first three convolutions").at_least(1),
@@ -48,12 +49,15 @@ class Cnn13 final : public pulab::ScoreModel {
     out_ = register_module("out", torch::nn::Linear(hidden, 1));
   }
 
-  torch::Tensor forward(const torch::Tensor& x) override {
+  torch::Tensor forward(const torch::Tensor& x) override { return out_->forward(embed(x)).squeeze(1); }
+
+  // The second fully connected layer's activations.
+  torch::Tensor embed(const torch::Tensor& x) override {
     auto h = features(x.reshape({-1, shape_[0], shape_[1], shape_[2]}));
     h = pulab::relu(fc1_->forward(h));
-    h = pulab::relu(fc2_->forward(h));
-    return out_->forward(h).squeeze(1);
+    return pulab::relu(fc2_->forward(h));
   }
+  std::int64_t embedding_dim() const override { return out_->options.in_features(); }
 
  private:
   torch::Tensor features(torch::Tensor h) {

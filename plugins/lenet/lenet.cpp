@@ -15,6 +15,7 @@
 #include <torch/types.h>
 #include <torch/utils.h>
 
+#include <pulab/embedding.hpp>
 #include <pulab/error.hpp>
 #include <pulab/image_shape.hpp>
 #include <pulab/model.hpp>
@@ -23,7 +24,7 @@
 
 namespace {
 
-class LeNet final : public pulab::ScoreModel {
+class LeNet final : public pulab::ScoreModel, public pulab::EmbeddingModel {
  public:
   static pulab::Schema schema() {
     return {pulab::param::integer("hidden", 50, "width of the fully connected hidden layer (PU-Bench: 50)").range(1, 100000)};
@@ -41,10 +42,14 @@ class LeNet final : public pulab::ScoreModel {
     out_ = register_module("out", torch::nn::Linear(p.integer("hidden"), 1));
   }
 
-  torch::Tensor forward(const torch::Tensor& x) override {
+  torch::Tensor forward(const torch::Tensor& x) override { return out_->forward(embed(x)).squeeze(1); }
+
+  // The hidden fully connected layer's activations.
+  torch::Tensor embed(const torch::Tensor& x) override {
     const auto h = features(x.reshape({x.size(0), shape_[0], shape_[1], shape_[2]}));
-    return out_->forward(pulab::relu(fc_->forward(h))).squeeze(1);
+    return pulab::relu(fc_->forward(h));
   }
+  std::int64_t embedding_dim() const override { return out_->options.in_features(); }
 
  private:
   torch::Tensor features(const torch::Tensor& images) {

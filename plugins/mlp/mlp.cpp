@@ -7,6 +7,7 @@
 // ReLU, dropout 0.3, 0.3, 0.2 after the first three hidden layers and none after the 64-unit one.
 #include <torch/torch.h>
 
+#include <pulab/embedding.hpp>
 #include <pulab/error.hpp>
 #include <pulab/relu.hpp>
 #include <pulab/model.hpp>
@@ -20,7 +21,7 @@ std::int64_t flat_size(const std::vector<std::int64_t>& shape) {
   return n;
 }
 
-class Mlp final : public pulab::ScoreModel {
+class Mlp final : public pulab::ScoreModel, public pulab::EmbeddingModel {
  public:
   static pulab::Schema schema() {
     return {pulab::param::integers("hidden", {300, 300, 300, 300}, "width of each hidden layer"),
@@ -42,14 +43,18 @@ class Mlp final : public pulab::ScoreModel {
     out_ = register_module("out", torch::nn::Linear(in, 1));
   }
 
-  torch::Tensor forward(const torch::Tensor& x) override {
+  torch::Tensor forward(const torch::Tensor& x) override { return out_->forward(embed(x)).squeeze(1); }
+
+  // The last hidden layer's activations (after its ReLU and dropout).
+  torch::Tensor embed(const torch::Tensor& x) override {
     auto h = x.flatten(1);
     for (std::size_t i = 0; i < layers_.size(); ++i) {
       h = pulab::relu(layers_[i]->forward(h));
       if (dropouts_[i] > 0) h = torch::dropout(h, dropouts_[i], is_training());
     }
-    return out_->forward(h).squeeze(1);
+    return h;
   }
+  std::int64_t embedding_dim() const override { return out_->options.in_features(); }
 
  private:
   std::vector<double> dropouts_;
@@ -58,7 +63,7 @@ class Mlp final : public pulab::ScoreModel {
 };
 
 // PU-Bench's tabular MLP: the widths and a dropout rate per hidden layer.
-class TabularMlp final : public pulab::ScoreModel {
+class TabularMlp final : public pulab::ScoreModel, public pulab::EmbeddingModel {
  public:
   static pulab::Schema schema() {
     return {pulab::param::integers("hidden", {512, 256, 128, 64}, "width of each hidden layer (PU-Bench: 512 256 128 64)"),
@@ -76,6 +81,8 @@ class TabularMlp final : public pulab::ScoreModel {
     mlp_ = register_module("mlp", std::make_shared<Mlp>(hidden, dropout, ctx));
   }
   torch::Tensor forward(const torch::Tensor& x) override { return mlp_->forward(x); }
+  torch::Tensor embed(const torch::Tensor& x) override { return mlp_->embed(x); }
+  std::int64_t embedding_dim() const override { return mlp_->embedding_dim(); }
 
  private:
   std::shared_ptr<Mlp> mlp_;
