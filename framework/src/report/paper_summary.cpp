@@ -136,6 +136,12 @@ std::string paper_summary_section(const std::vector<PaperComparison>& rows, cons
   std::map<std::string, Count> per_table;
   Count all;
   std::vector<std::string> notes;
+  struct Missing {
+    std::string table, col;
+    int cells;
+    std::vector<std::string> rows;
+  };
+  std::vector<Missing> missing;  // in the file's order
   for (const auto& c : rows) {
     const PaperTable* t = paper.table(c.paper->table);
     const std::string table_label = t ? t->label : c.paper->table;
@@ -145,9 +151,12 @@ std::string paper_summary_section(const std::vector<PaperComparison>& rows, cons
     Count& count = per_table[table_label];
     ++count.cells;
     ++all.cells;
-    if (!c.measured()) {
-      lines.push_back({markdown_escape(table_label), markdown_escape(row), markdown_escape(col), reading,
-                       format_paper({c.paper}), "not measured", "", "", "", ""});
+    if (!c.measured()) {  // listed per table and data column below the measured cells
+      auto it = std::find_if(missing.begin(), missing.end(),
+                             [&](const Missing& m) { return m.table == table_label && m.col == col; });
+      if (it == missing.end()) it = missing.insert(missing.end(), Missing{table_label, col, 0, {}});
+      ++it->cells;
+      if (std::find(it->rows.begin(), it->rows.end(), row) == it->rows.end()) it->rows.push_back(row);
       continue;
     }
     const double d = c.difference();
@@ -182,6 +191,15 @@ std::string paper_summary_section(const std::vector<PaperComparison>& rows, cons
                   "within", "source"},
                  lines);
   md += "\n";
+  if (!missing.empty()) {
+    std::vector<std::vector<std::string>> grouped;
+    for (const auto& m : missing) {
+      std::string names;
+      for (const auto& r : m.rows) names += (names.empty() ? "" : ", ") + r;
+      grouped.push_back({markdown_escape(m.table), markdown_escape(m.col), std::to_string(m.cells), markdown_escape(names)});
+    }
+    md += "Cells not measured yet:\n\n" + markdown({"table", "data", "cells", "rows"}, grouped) + "\n";
+  }
   auto count_line = [&](const std::string& what, const Count& c) {
     return fmt::format("- {}: {} of {} cells measured, {} of them within the stds{}\n", what, c.measured, c.cells,
                        c.within,
