@@ -213,7 +213,8 @@ TEST(SdkScaffold, EverySkeletonBuildsAgainstTheInstalledPulabAndRuns) {
   const fs::path prefix = install_pulab("sdk_scaffold");
   const fs::path pulab = prefix / "bin" / "pulab";
   const fs::path work = prefix.parent_path();
-  const std::vector<std::string> kinds{"risk", "regularizer", "weighting", "labeling", "hook", "model", "dataset"};
+  const std::vector<std::string> kinds{"risk", "regularizer", "weighting", "labeling",
+                                       "hook", "model",       "dataset",   "augmentation"};
 
   // One folder per kind, written by `pulab new plugin`, compiled as written. They are built in one
   // CMake build (a parent project adding each folder) to compile them in parallel.
@@ -248,7 +249,8 @@ TEST(SdkScaffold, EverySkeletonBuildsAgainstTheInstalledPulabAndRuns) {
            {"labeling", "labeling     my_labeling"},
            {"hook", "hook         my_hook"},
            {"model", "model        my_model"},
-           {"dataset", "dataset      my_dataset"}}) {
+           {"dataset", "dataset      my_dataset"},
+           {"augmentation", "augmentation my_augmentation"}}) {
     EXPECT_NE(listed.output.find(label), std::string::npos) << kind << "\n" << listed.output;
   }
 

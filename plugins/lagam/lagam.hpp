@@ -1,6 +1,6 @@
 #pragma once
 // LaGAM (Long, Wang, Jiang, Feng, Yao, Chen, Zhao: "Positive-Unlabeled Learning by Latent
-// Group-Aware Meta Disambiguation", CVPR 2024) as three composable parts;
+// Group-Aware Meta Disambiguation", CVPR 2024) as four composable parts;
 // experiments/methods/lagam.toml puts them together, docs/methods.md gives the equations, their
 // sources and every choice. The paper's method section could not be read in this environment:
 // the equations follow the authors' public code (github.com/llong-cs/LaGAM, train.py,
@@ -13,21 +13,32 @@
 //                               the target moves towards it (EMA); pseudo_label of U starts at 0
 //   regularizer `lagam_mixup`   mixup of the batch with its targets (lambda ~ Beta(4, 4),
 //                               lambda = max(lambda, 1 - lambda)), the same class-balanced BCE
-// Left out: the latent-group (hierarchical contrastive) module. It needs the network's
-// embedding (a projection head on the penultimate layer) and two augmented views of each input;
-// a pulab ScoreModel returns scores only and pulab has no augmentation interface.
+//   regularizer+hook `lagam_contrast`  the latent-group module: a projection head (own Adam) on the
+//                               model's embedding, two augmented views per batch, an instance-
+//                               contrastive term, and after the warm-up k-means clusters of all
+//                               training samples (every epoch) whose same-cluster, same-predicted-
+//                               label pairs are the positives of a supervised-contrastive term
+//                               (latent_groups.cpp, projection_head.cpp, contrastive_loss.hpp,
+//                               kmeans.hpp); experiments/augmentation/mnist_1k_lagam.toml adds it
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/optim/adam.h>
 #include <torch/types.h>
 
+#include <pulab/augmentation.hpp>
+#include <pulab/embedding.hpp>
 #include <pulab/model.hpp>
 #include <pulab/params.hpp>
 #include <pulab/regularizer.hpp>
 #include <pulab/risk_estimator.hpp>
 #include <pulab/training_hook.hpp>
+
+#include "kmeans.hpp"
 
 namespace pulab_lagam {
 
@@ -111,6 +122,50 @@ class LagamMixup final : public pulab::Regularizer {
 
  private:
   double weight_, alpha_;
+};
+
+// LaGAM's projection head (projection_head.cpp): h -> normalize(W2 relu(W1 h + b1) + b2).
+class ProjectionHead final : public torch::nn::Module {
+ public:
+  ProjectionHead(std::int64_t in, std::int64_t hidden, std::int64_t out);
+  torch::Tensor forward(const torch::Tensor& h);
+
+ private:
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+};
+
+class LatentGroupContrast final : public pulab::Regularizer, public pulab::TrainingHook {
+ public:
+  static pulab::Schema schema();
+  explicit LatentGroupContrast(const pulab::Params& p);
+  pulab::StateUse state_use() const override { return {}; }
+  void on_run_start(pulab::TrainingContext& context) override;
+  void on_epoch_start(pulab::TrainingContext& context) override;
+  void prepare(pulab::Batch& batch, const pulab::Progress& progress) override;
+  torch::Tensor penalty(pulab::ScoreModel& model, const pulab::Batch& batch, const pulab::Scores& scores,
+                        const pulab::Progress& progress) override;
+  void after_step(pulab::TrainingContext& context, const pulab::Batch& batch) override;
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+
+ private:
+  double weight_, temperature_, head_lr_, label_threshold_;
+  std::int64_t warmup_epochs_, clusters_k_, kmeans_iterations_, kmeans_restarts_, head_dim_, neighbours_,
+      knn_from_epoch_, feature_batch_size_;
+  bool label_cutoff_, classifier_on_weak_;
+  std::string weak_role_, strong_role_;
+  KMeansInit kmeans_init_;
+
+  pulab::EmbeddingModel* embedding_ = nullptr;
+  pulab::ScoreModel* model_ = nullptr;
+  pulab::Augmentation* weak_ = nullptr;
+  pulab::Augmentation* strong_ = nullptr;
+  std::shared_ptr<ProjectionHead> head_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::vector<torch::Tensor> head_grads_;  // d penalty / d head of the current step, applied in after_step
+  torch::Tensor clusters_;                 // int64 [n_train]: each training sample's cluster (after the warm-up)
+  torch::Tensor clean_x_;                  // this step's clean inputs when prepare() replaced them by the weak view
+  torch::Device device_ = torch::kCPU;
 };
 
 }  // namespace pulab_lagam

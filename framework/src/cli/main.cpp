@@ -113,12 +113,12 @@ const CommandHelp kCommands[] = {
      ""},
     {"new", R"(  pulab new plugin --kind KIND NAME [--out DIR]
                                               a plugin skeleton (KIND: risk, regularizer, weighting,
-                                              labeling, hook, model, dataset) that builds against the
-                                              installed pulab
+                                              labeling, hook, model, dataset, augmentation) that builds
+                                              against the installed pulab
 )",
      R"(new plugin options:
-  --kind KIND          risk, regularizer, weighting, labeling, hook, model or dataset: the interface
-                       the plugin implements
+  --kind KIND          risk, regularizer, weighting, labeling, hook, model, dataset or augmentation:
+                       the interface the plugin implements
   NAME                 the plugin's (and its component's) name: a C++ identifier, e.g. my_risk
   --out DIR            the folder the skeleton is written to (default: ./NAME)
 )"},

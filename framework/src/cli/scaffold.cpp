@@ -337,6 +337,46 @@ PULAB_PLUGIN("@NAME@", "0.1.0") {
 )tmpl";
 
 // The sample experiment: synthetic data (no download), with @COMPONENT_TABLES@ per kind.
+constexpr const char* kAugmentationSource = R"tmpl(// @NAME@: an augmentation (written by `pulab new plugin`; TODO: say what view it draws, and cite).
+// As written it rescales every feature of every row by its own random factor 1 + strength * N(0, 1).
+// A method's hook asks the run for an augmentation by role (context.augmentation("strong")); the
+// sample experiment gives the role "strong" to this one and lets the `fixmatch` regularizer use it.
+#include <torch/torch.h>
+
+#include <pulab/augmentation.hpp>
+#include <pulab/plugin.hpp>
+
+namespace {
+
+class @CLASS@ final : public pulab::Augmentation {
+ public:
+  // The keys of the experiment's [augmentation.<role>] table besides name (`pulab describe @NAME@`).
+  static pulab::Schema schema() {
+    return {pulab::param::real("strength", 0.1, "standard deviation of the per-feature scale factor").range(0, 10)};
+  }
+  // Read parameters once, here. The constructor may also take (const Params&, const BuildContext&):
+  // ctx.input_shape is one sample's shape (pulab::image_shape reads images from it).
+  explicit @CLASS@(const pulab::Params& p) : strength_(p.real("strength")) {}
+
+  // A random view of the batch, same shape; draw only from LibTorch's global generator, so that a
+  // resumed run draws the same views. No gradient flows into the inputs.
+  torch::Tensor apply(const torch::Tensor& x) override {
+    torch::NoGradGuard no_grad;
+    return x * (1 + strength_ * torch::randn_like(x));
+  }
+
+ private:
+  double strength_;
+};
+
+}  // namespace
+
+// The one registration line: kind, class, the name experiments use, one line of help.
+PULAB_PLUGIN("@NAME@", "0.1.0") {
+  registrar.add<pulab::Augmentation, @CLASS@>("@NAME@", "x * (1 + strength * N(0, 1)) per feature (skeleton of pulab new plugin)");
+}
+)tmpl";
+
 constexpr const char* kExperiment = R"tmpl(# Tries the @KIND@ '@NAME@' on pulab's built-in synthetic data (no download):
 #   pulab run @NAME@.toml --plugin-dir build
 # Results go to results/@NAME@/<run>/result.json. Every key: docs/experiment-format.md.
@@ -377,6 +417,10 @@ const std::map<std::string, KindTemplate>& templates() {
                                  "\n[sampler]\nname = \"joint\"\nskip_inactive = true\n\n[hook.@NAME@]\nstart_epoch = 2\ndrop = 0.1\n"}},
       {"model", {kModelSource, kSyntheticData + "[model]\nname = \"@NAME@\"\nwidth = 64\n\n" + kScarNnpu}},
       {"dataset", {kDatasetSource, "[dataset]\nname = \"@NAME@\"\n\n" + kMlp + kScarNnpu}},
+      {"augmentation",
+       {kAugmentationSource, kSyntheticData + kMlp + kScarNnpu +
+                                 "\n[regularizer.fixmatch]\nweak_role = \"\"\nthreshold = 0.9\n\n"
+                                 "[augmentation.strong]\nname = \"@NAME@\"\nstrength = 0.1\n"}},
   };
   return t;
 }
@@ -466,7 +510,8 @@ void check_not_taken(const std::string& name, const std::vector<std::string>& pl
 }  // namespace
 
 const std::vector<std::string>& skeleton_kinds() {
-  static const std::vector<std::string> kinds{"risk", "regularizer", "weighting", "labeling", "hook", "model", "dataset"};
+  static const std::vector<std::string> kinds{"risk",  "regularizer", "weighting",   "labeling",
+                                              "hook",  "model",       "dataset",     "augmentation"};
   return kinds;
 }
 
@@ -511,7 +556,7 @@ int cmd_new(const std::vector<std::string>& args) {
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
-  const std::string usage = "usage: pulab new plugin --kind risk|regularizer|weighting|labeling|hook|model|dataset NAME [--out DIR]";
+  const std::string usage = "usage: pulab new plugin --kind risk|regularizer|weighting|labeling|hook|model|dataset|augmentation NAME [--out DIR]";
   if (what != "plugin") throw Error("new: " + (what.empty() ? std::string("nothing to make") : "cannot make a '" + what + "'") + "; " + usage);
   if (kind.empty()) throw Error("new plugin: give --kind; " + usage);
   if (name.empty()) throw Error("new plugin: give a NAME; " + usage);
