@@ -18,8 +18,6 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/torch.h>
 
-#include "engine/results.hpp"
-#include "engine/trainer.hpp"
 #include "pulab/error.hpp"
 #include "pulab/model.hpp"
 #include "pulab/regularizer.hpp"
@@ -413,29 +411,6 @@ TEST(MethodLaGAM, ShortSyntheticRunsLearnWithEitherLookAheadScope) {
 // Stopped after the warm-up and inside the meta epochs, a resumed run continues bit for bit: the
 // stored targets (pseudo_label), both look-ahead copies and the generator come back from the checkpoint.
 TEST(MethodLaGAM, AResumedRunContinuesBitIdentically) {
-  const std::string text = composition("[regularizer.lagam_meta]\nwarmup_epochs = 1\n");
-  const auto run = [&](const fs::path& dir, std::int64_t stop_after) {
-    auto specs = pulab::test::resolve_text(text, {"output_dir=" + dir.string()});
-    pulab::TrainOptions options;
-    options.quiet = true;
-    options.threads = 1;
-    if (stop_after > 0) {
-      options.max_epochs_this_call = stop_after;
-      EXPECT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Interrupted);
-      options.max_epochs_this_call = -1;
-    }
-    EXPECT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Finished);
-    return pulab::test::read_json(pulab::result_path(specs.front()));
-  };
-  const auto whole = run(pulab::test::temp_dir("lagam_whole"), 0);
-  const auto resumed = run(pulab::test::temp_dir("lagam_resumed"), 3);  // two meta epochs done, three to go
-  EXPECT_EQ(resumed["resumed_from_epoch"], 3);
-  ASSERT_EQ(whole["epochs"].size(), resumed["epochs"].size());
-  for (std::size_t e = 0; e < whole["epochs"].size(); ++e) {
-    for (const char* key : {"train_risk", "train_objective"}) {
-      EXPECT_EQ(whole["epochs"][e][key].get<double>(), resumed["epochs"][e][key].get<double>()) << key << " " << e;
-    }
-    EXPECT_EQ(whole["epochs"][e]["test"]["accuracy"].get<double>(), resumed["epochs"][e]["test"]["accuracy"].get<double>())
-        << e;
-  }
+  // Stopped after the warm-up epoch and two meta epochs, three to go.
+  pulab::test::expect_resume_bit_identical(composition("[regularizer.lagam_meta]\nwarmup_epochs = 1\n"), 3, "lagam");
 }

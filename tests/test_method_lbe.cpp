@@ -390,29 +390,6 @@ TEST(MethodLbe, CompositionLearnsSyntheticDataAndIgnoresThePrior) {
 }
 
 TEST(MethodLbe, ARunResumesBitIdenticallyWithItsPropensityModel) {
-  const std::string text = lbe_experiment() + "[train]\nepochs = 4\n";
-  const auto run = [&](const fs::path& dir, std::int64_t stop_after) {
-    auto specs = pulab::test::resolve_text(text, {"output_dir=" + dir.string()});
-    pulab::TrainOptions options;
-    options.quiet = true;
-    options.threads = 1;
-    if (stop_after > 0) {
-      options.max_epochs_this_call = stop_after;
-      EXPECT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Interrupted);
-      options.max_epochs_this_call = -1;
-    }
-    EXPECT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Finished);
-    return pulab::test::read_json(pulab::result_path(specs.front()));
-  };
-  const json whole = run(pulab::test::temp_dir("lbe_whole"), 0);
-  const json resumed = run(pulab::test::temp_dir("lbe_resumed"), 2);  // stops inside EM, after epoch 2
-  EXPECT_EQ(resumed["resumed_from_epoch"], 2);
-  ASSERT_EQ(whole["epochs"].size(), resumed["epochs"].size());
-  for (std::size_t e = 0; e < whole["epochs"].size(); ++e) {
-    for (const char* key : {"train_risk", "train_objective"}) {
-      EXPECT_EQ(whole["epochs"][e][key].get<double>(), resumed["epochs"][e][key].get<double>()) << key << " " << e;
-    }
-    EXPECT_EQ(whole["epochs"][e]["test"]["accuracy"].get<double>(),
-              resumed["epochs"][e]["test"]["accuracy"].get<double>());
-  }
+  // Stopped inside EM, after epoch 2 of 4.
+  pulab::test::expect_resume_bit_identical(lbe_experiment() + "[train]\nepochs = 4\n", 2, "lbe");
 }

@@ -414,23 +414,6 @@ TEST(MethodP3Mix, BothVariantsLearnSyntheticDataAndTheHeuristicPhaseActs) {
 }
 
 TEST(MethodP3Mix, ARunWithPoolAndTeacherResumesBitIdentically) {
-  const std::string text = composed("p3mix_e.toml", "[risk]\nstart_epoch = 1\n[train]\nepochs = 4\n");
-  const json whole = train_one_thread(text);
-  const fs::path dir = pulab::test::temp_dir("p3mix_resume");
-  auto specs = pulab::test::resolve_text(text, {"output_dir=" + dir.string()});
-  pulab::TrainOptions options;
-  options.quiet = true;
-  options.threads = 1;
-  options.max_epochs_this_call = 2;
-  ASSERT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Interrupted);
-  options.max_epochs_this_call = -1;
-  ASSERT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Finished);
-  const json resumed = pulab::test::read_json(pulab::result_path(specs.front()));
-  ASSERT_EQ(whole["epochs"].size(), resumed["epochs"].size());
-  for (std::size_t e = 0; e < whole["epochs"].size(); ++e) {
-    EXPECT_EQ(whole["epochs"][e]["train_objective"].get<double>(), resumed["epochs"][e]["train_objective"].get<double>())
-        << "epoch " << e + 1;
-    EXPECT_EQ(whole["epochs"][e]["test"]["accuracy"].get<double>(), resumed["epochs"][e]["test"]["accuracy"].get<double>())
-        << "epoch " << e + 1;
-  }
+  pulab::test::expect_resume_bit_identical(composed("p3mix_e.toml", "[risk]\nstart_epoch = 1\n[train]\nepochs = 4\n"), 2,
+                                           "p3mix");
 }

@@ -343,25 +343,5 @@ TEST(MethodPulda, LearnsSyntheticDataThroughBothStages) {
 TEST(MethodPulda, AResumedRunContinuesBitIdentically) {
   // Stopped after epoch 4 (inside the mixup stage: the risk's averages, the pseudo-labels and the
   // stage's start must all come back), then resumed by a fresh call, as a new process would.
-  auto whole_specs = pulab::test::resolve_text(pulda_experiment(), {"output_dir=" + pulab::test::temp_dir("pulda_whole").string()});
-  pulab::TrainOptions options;
-  options.quiet = true;
-  options.threads = 1;
-  ASSERT_EQ(pulab::train_run(whole_specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Finished);
-  const auto whole = pulab::test::read_json(pulab::result_path(whole_specs.front()));
-
-  auto specs = pulab::test::resolve_text(pulda_experiment(), {"output_dir=" + pulab::test::temp_dir("pulda_resume").string()});
-  options.max_epochs_this_call = 4;
-  ASSERT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Interrupted);
-  options.max_epochs_this_call = -1;
-  ASSERT_EQ(pulab::train_run(specs.front(), pulab::test::builtin_host(), options), pulab::RunStatus::Finished);
-  const auto resumed = pulab::test::read_json(pulab::result_path(specs.front()));
-  EXPECT_EQ(resumed["resumed_from_epoch"], 4);
-  ASSERT_EQ(whole["epochs"].size(), resumed["epochs"].size());
-  for (std::size_t e = 0; e < whole["epochs"].size(); ++e) {
-    for (const char* key : {"train_risk", "train_objective"}) {
-      EXPECT_EQ(whole["epochs"][e][key].get<double>(), resumed["epochs"][e][key].get<double>()) << key << " " << e;
-    }
-    EXPECT_EQ(whole["epochs"][e]["test"]["accuracy"].get<double>(), resumed["epochs"][e]["test"]["accuracy"].get<double>());
-  }
+  pulab::test::expect_resume_bit_identical(pulda_experiment(), 4, "pulda");
 }

@@ -98,4 +98,32 @@ hidden = [64, 64]
   return text;
 }
 
+void expect_resume_bit_identical(const std::string& toml, std::int64_t stop_after, const std::string& name) {
+  const auto run = [&](const fs::path& dir, std::int64_t stop) {
+    auto specs = resolve_text(toml, {"output_dir=" + dir.string()});
+    TrainOptions options;
+    options.quiet = true;
+    options.threads = 1;
+    if (stop > 0) {
+      options.max_epochs_this_call = stop;
+      EXPECT_EQ(train_run(specs.front(), builtin_host(), options), RunStatus::Interrupted) << name;
+      options.max_epochs_this_call = -1;
+    }
+    EXPECT_EQ(train_run(specs.front(), builtin_host(), options), RunStatus::Finished) << name;
+    return read_json(result_path(specs.front()));
+  };
+  const auto whole = run(temp_dir(name + "_whole"), 0);
+  const auto resumed = run(temp_dir(name + "_resumed"), stop_after);
+  EXPECT_EQ(resumed["resumed_from_epoch"], stop_after) << name;
+  ASSERT_EQ(whole["epochs"].size(), resumed["epochs"].size()) << name;
+  for (std::size_t e = 0; e < whole["epochs"].size(); ++e) {
+    for (const char* key : {"train_risk", "train_objective"}) {
+      EXPECT_EQ(whole["epochs"][e][key].get<double>(), resumed["epochs"][e][key].get<double>())
+          << name << ": " << key << " of epoch " << e;
+    }
+    EXPECT_EQ(whole["epochs"][e]["test"]["accuracy"].get<double>(), resumed["epochs"][e]["test"]["accuracy"].get<double>())
+        << name << ": test accuracy of epoch " << e;
+  }
+}
+
 }  // namespace pulab::test

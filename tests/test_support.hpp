@@ -45,6 +45,12 @@ std::string quickstart_text();
 // composed over it brings its own [risk]).
 std::string synthetic_methods_base(const std::string& name, int epochs = 5, bool with_risk = true);
 
+// Trains the single run of `toml` twice with one thread, each in a fresh folder: once without a
+// stop, once stopped after `stop_after` epochs (the call must report Interrupted) and resumed.
+// Then expects the resumed result to say so and every epoch's train_risk, train_objective and
+// test accuracy to equal the uninterrupted run's bit for bit (the resume tests of the methods).
+void expect_resume_bit_identical(const std::string& toml, std::int64_t stop_after, const std::string& name);
+
 // A component of the built-in plugins: its schema's defaults with `set` applied, built for
 // inputs of `input_shape`.
 template <class Interface>
