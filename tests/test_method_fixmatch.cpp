@@ -70,8 +70,14 @@ std::shared_ptr<pulab::ScoreModel> identity_score() {
   return model;
 }
 
-double penalty_of(const std::map<std::string, pulab::ParamValue>& set, pulab::Augmentation* weak,
-                  pulab::Augmentation* strong) {
+// fixmatch's penalty on U = (3, -3, 0.5, -4) scored by g(x) = x, with the given views (weak null:
+// weak_role must be ""); the model comes back too, for its gradient.
+struct Penalty {
+  torch::Tensor value;
+  std::shared_ptr<pulab::ScoreModel> model;
+};
+Penalty penalty_on_four(const std::map<std::string, pulab::ParamValue>& set, pulab::Augmentation* weak,
+                        pulab::Augmentation* strong) {
   auto reg = pulab::test::make_component<pulab::Regularizer>("fixmatch", set);
   ViewsContext context;
   if (weak) context.views["weak"] = weak;
@@ -82,7 +88,12 @@ double penalty_of(const std::map<std::string, pulab::ParamValue>& set, pulab::Au
   batch.x_p = torch::ones({1, 1});
   batch.x_u = torch::tensor({3.0f, -3.0f, 0.5f, -4.0f}).view({4, 1});
   pulab::Scores scores{model->forward(batch.x_p), model->forward(batch.x_u)};
-  return reg->penalty(*model, batch, scores, {}).item<double>();
+  return {reg->penalty(*model, batch, scores, {}), model};
+}
+
+double penalty_of(const std::map<std::string, pulab::ParamValue>& set, pulab::Augmentation* weak,
+                  pulab::Augmentation* strong) {
+  return penalty_on_four(set, weak, strong).value.item<double>();
 }
 
 TEST(MethodFixMatch, PenaltyOnHandComputedScores) {
@@ -106,20 +117,12 @@ TEST(MethodFixMatch, PenaltyOnHandComputedScores) {
 TEST(MethodFixMatch, OnlyTheStrongViewCarriesAGradient) {
   Identity identity;
   Negate negate;
-  auto reg = pulab::test::make_component<pulab::Regularizer>("fixmatch", {});
-  ViewsContext context;
-  context.views = {{"weak", &negate}, {"strong", &identity}};
-  std::dynamic_pointer_cast<pulab::TrainingHook>(reg)->on_run_start(context);
-  auto model = identity_score();
-  pulab::Batch batch;
-  batch.x_p = torch::ones({1, 1});
-  batch.x_u = torch::tensor({3.0f, -3.0f, 0.5f, -4.0f}).view({4, 1});
-  pulab::Scores scores{model->forward(batch.x_p), model->forward(batch.x_u)};
-  reg->penalty(*model, batch, scores, {}).backward();
+  const auto p = penalty_on_four({}, &negate, &identity);
+  p.value.backward();
   // d/dw of mean_i m_i l(w x_i, y_i) with the labels fixed: l' = -sigmoid(-g) for y = 1, sigmoid(g) for y = 0.
   auto sig = [](double z) { return 1 / (1 + std::exp(-z)); };
   const double dw = (sig(3) * 3 + (-sig(3)) * (-3) + (-sig(4)) * (-4)) / 4;
-  EXPECT_NEAR(model->named_parameters()["fc.weight"].grad().item<double>(), dw, 1e-5);
+  EXPECT_NEAR(p.model->named_parameters()["fc.weight"].grad().item<double>(), dw, 1e-5);
 }
 
 TEST(MethodFixMatch, SchemaErrorsNameTheKey) {
