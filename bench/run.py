@@ -14,6 +14,8 @@ Ratios are medians of the per-repetition ratios, so slow drifts of the shared ma
   sweep      4 short runs with --jobs 2 (1 thread each) against --jobs 1 (2 threads)
   efficiency the training step's matrix-product GFLOP/s against the peak GEMM GFLOP/s
   memory     peak resident memory and data loading time of MNIST GradPU (needs data/mnist)
+  conv       a LeNet epoch (PU-Bench's MNIST model): pulab's allocator settings against glibc's
+             defaults (PULAB_MALLOC_TUNING=0), and evaluation in batches of 10000 against 256
 """
 import argparse
 import datetime
@@ -58,8 +60,8 @@ class Contenders:
         self.objectives = {}
         self.env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
 
-    def pulab_run(self, config, epochs, threads, extra=(), jobs=1):
-        """Runs pulab on `config`; returns (wall seconds, [result.json ...])."""
+    def pulab_run(self, config, epochs, threads, extra=(), jobs=1, env=None):
+        """Runs pulab on `config` (with `env` added to the environment); returns (wall seconds, [result.json ...])."""
         self.runs += 1
         out = Path(self.scratch) / f"pulab-{self.runs}"
         command = [self.pulab, "run", str(BENCH / "configs" / config), "--set", f"output_dir={out}",
@@ -67,7 +69,7 @@ class Contenders:
         for setting in extra:
             command += ["--set", setting]
         start = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True, env=self.env, cwd=ROOT)
+        result = subprocess.run(command, capture_output=True, text=True, env=dict(self.env, **(env or {})), cwd=ROOT)
         wall = time.perf_counter() - start
         if result.returncode != 0:
             sys.exit(f"bench: {' '.join(command)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
@@ -75,9 +77,10 @@ class Contenders:
         shutil.rmtree(out, ignore_errors=True)
         return wall, results
 
-    def pulab_epoch(self, config, epochs, threads, extra=()):
-        _, results = self.pulab_run(config, epochs, threads, extra)
-        return counted([e["train_seconds"] for e in results[0]["epochs"]])
+    def pulab_epoch(self, config, epochs, threads, extra=(), env=None, key="train_seconds"):
+        """The counted epoch time: training steps only, or training and evaluation (key="seconds")."""
+        _, results = self.pulab_run(config, epochs, threads, extra, env=env)
+        return counted([e[key] for e in results[0]["epochs"]])
 
     def handwritten_epoch(self, shape, epochs, threads, optimized=False):
         return self.baseline([self.handwritten], shape, epochs, threads, optimized)
@@ -175,12 +178,12 @@ def main():
     parser.add_argument("--reps", type=int, default=5, help="repetitions of each benchmark (default 5)")
     parser.add_argument("--threads", type=int, default=1, help="threads of every contender (default 1)")
     parser.add_argument("--only", nargs="+",
-                        choices=["overhead", "python", "tabular", "bf16", "sweep", "efficiency", "memory"],
+                        choices=["overhead", "python", "tabular", "bf16", "sweep", "efficiency", "memory", "conv"],
                         help="run only these benchmarks")
     parser.add_argument("--out", default=str(BENCH / "results" / "latest"),
                         help="writes OUT.json and OUT.md (default bench/results/latest)")
     args = parser.parse_args()
-    selected = set(args.only or ["overhead", "python", "tabular", "bf16", "sweep", "efficiency", "memory"])
+    selected = set(args.only or ["overhead", "python", "tabular", "bf16", "sweep", "efficiency", "memory", "conv"])
     threads = args.threads
     rows = []  # (benchmark, measurement, value, target, verdict)
     raw = {"machine": machine(), "threads": threads, "reps": args.reps}
@@ -286,6 +289,29 @@ def main():
             rows.append(("sweep", "--jobs 1 --threads 2, wall (s)", f"{statistics.median(sweep['jobs1']):.1f}", "", ""))
             rows.append(("sweep", "--jobs 2 --threads 2, wall (s)", f"{statistics.median(sweep['jobs2']):.1f}", "", ""))
             rows.append(ratio_row("sweep", "throughput jobs 2x1 / jobs 1x2", sweep, "jobs1", "jobs2", at_least=1.3))
+
+        if "conv" in selected:
+            log(f"LeNet epoch on MNIST-shaped data (batch 256, test 10000, {threads} thread(s))")
+            glibc = {"PULAB_MALLOC_TUNING": "0"}
+            small_eval, large_eval = ["train.eval_batch_size=256"], ["train.eval_batch_size=10000"]
+            conv = interleave("conv", {
+                "train": lambda: c.pulab_epoch("lenet_mnist_shaped.toml", 3, threads, small_eval),
+                "train_glibc": lambda: c.pulab_epoch("lenet_mnist_shaped.toml", 3, threads, small_eval, glibc),
+                "epoch_eval256": lambda: c.pulab_epoch("lenet_mnist_shaped.toml", 3, threads, small_eval, key="seconds"),
+                "epoch_eval10000": lambda: c.pulab_epoch("lenet_mnist_shaped.toml", 3, threads, large_eval,
+                                                         key="seconds")}, args.reps)
+            raw["conv"] = conv
+            rows.append(("conv", "LeNet training epoch, pulab's allocator settings (s)",
+                         f"{statistics.median(conv['train']):.2f}", "", ""))
+            rows.append(("conv", "LeNet training epoch, glibc's defaults (s)",
+                         f"{statistics.median(conv['train_glibc']):.2f}", "", ""))
+            rows.append(ratio_row("conv", "glibc defaults / pulab's settings", conv, "train_glibc", "train",
+                                  at_least=1.0))
+            rows.append(("conv", "LeNet epoch with evaluation, eval batch 256 / 10000 (s)",
+                         f"{statistics.median(conv['epoch_eval256']):.2f} / "
+                         f"{statistics.median(conv['epoch_eval10000']):.2f}", "", ""))
+            rows.append(ratio_row("conv", "eval batch 10000 / 256, whole epoch", conv, "epoch_eval10000",
+                                  "epoch_eval256"))
 
         if "memory" in selected:
             data = Path(os.environ.get("PULAB_DATA", ROOT / "data")) / "mnist"

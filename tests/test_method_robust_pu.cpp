@@ -75,6 +75,7 @@ class FakeContext final : public pulab::TrainingContext {
     throw std::logic_error("no");
   }
   bool resuming() const override { return false; }
+  void reset_optimizer() override { ++optimizer_resets; }
 
   // Calls the hook's epoch start as the engine does at 0-based `epoch`.
   void start_epoch(pulab::TrainingHook& hook, std::int64_t epoch) {
@@ -88,6 +89,7 @@ class FakeContext final : public pulab::TrainingContext {
   void set_scores(std::vector<double> scores) { scores_ = torch::tensor(scores, torch::kFloat); }
 
   int score_calls = 0;
+  int optimizer_resets = 0;
 
  private:
   torch::Tensor scores_;
@@ -238,6 +240,7 @@ TEST(MethodRobustPu, EpisodeStartsWriteWelschWeightsOfTheHardness) {
   FakeContext context({3.0, -1.0, -4.0, 0.0, 2.5}, 2, 10);
   for (std::int64_t epoch : {0, 1}) context.start_epoch(hook, epoch);  // pre-training: nothing
   EXPECT_EQ(context.score_calls, 0);
+  EXPECT_EQ(context.optimizer_resets, 0);
   expect_weights(context.weights(), {1, 1, 1, 1, 1}, "pre-training");
 
   // Hardness: P sp(-g) = 0.048587, 1.313262; U sp(g / 2) = 0.126928, 0.693147, 1.501929.
@@ -251,20 +254,31 @@ TEST(MethodRobustPu, EpisodeStartsWriteWelschWeightsOfTheHardness) {
   };
   context.start_epoch(hook, 2);  // episode 0: lambda = 0.1; w = exp(-100 h): 0.007760, ~0, 3.07e-6, ~0, ~0
   EXPECT_EQ(context.score_calls, 1);
+  EXPECT_EQ(context.optimizer_resets, 1);  // every episode starts a new Adam
   expect_weights(context.weights(), welsch(0.1), "episode 0");
   EXPECT_NEAR(context.weights()[0], 0.007760293235863638, 1e-8);
 
   context.start_epoch(hook, 3);  // inside episode 0: unchanged
   EXPECT_EQ(context.score_calls, 1);
+  EXPECT_EQ(context.optimizer_resets, 1);
   expect_weights(context.weights(), welsch(0.1), "epoch 4");
 
   context.start_epoch(hook, 4);  // episode 1: lambda = 0.1 + 1.9 / 10 = 0.29; w_0 = 0.561169
   EXPECT_EQ(context.score_calls, 2);
+  EXPECT_EQ(context.optimizer_resets, 2);
   expect_weights(context.weights(), welsch(0.29), "episode 1");
   EXPECT_NEAR(context.weights()[0], 0.561169054127562, 1e-6);
   // Easy samples weigh more than hard ones: the confident negative of U more than the U sample
   // scored positive (a likely positive hidden in U).
   EXPECT_GT(context.weights()[2], context.weights()[4]);
+}
+
+TEST(MethodRobustPu, FreshOptimizerFalseKeepsTheRunsAdam) {
+  auto risk = make_robust_pu({{"pretrain_epochs", std::int64_t(1)}, {"fresh_optimizer", false}});
+  FakeContext context({3.0, -1.0, -4.0, 0.0, 2.5}, 2, 10);
+  for (std::int64_t epoch : {0, 1, 2, 3}) context.start_epoch(as_hook(risk), epoch);
+  EXPECT_EQ(context.score_calls, 3);  // episodes start at epochs 2, 3, 4 (1-based)
+  EXPECT_EQ(context.optimizer_resets, 0);
 }
 
 TEST(MethodRobustPu, SelfPacedRegularizersAndTrainingSchedulers) {
@@ -362,8 +376,10 @@ TEST(MethodRobustPu, PretrainingIsNnpuBitForBitThenTheEpisodesLearn) {
   const double accuracy = robust["last"]["test"]["accuracy"].get<double>();
   std::printf("[ robust_pu ] synthetic: last test accuracy %.4f (nnPU %.4f)\n", accuracy,
               nnpu["last"]["test"]["accuracy"].get<double>());
-  // Chance is about 0.5 here.
-  EXPECT_GE(accuracy, 0.9);
+  // Chance is about 0.5 here; a collapse to one class (Robust-PU's failure mode when the episodes
+  // outweigh P, docs/methods.md) gives about that. Each episode's fresh Adam takes full-size first
+  // steps, so two 1-epoch episodes end below nnPU (0.879 against 0.963 when written).
+  EXPECT_GE(accuracy, 0.85);
 }
 
 TEST(MethodRobustPu, AResumedRunContinuesBitIdenticallyInsideAndAcrossEpisodes) {

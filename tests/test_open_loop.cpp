@@ -553,3 +553,45 @@ TEST(OpenLoopContext, ExtraModelsScoringAndThePrior) {
   EXPECT_THROW(context.set_prior(0.4), pulab::Error);
   EXPECT_THROW(context.u_positive(), pulab::Error);
 }
+
+TEST(OpenLoopContext, ResetOptimizerMakesTheNextStepAFreshAdamsFirstStep) {
+  auto spec = pulab::test::resolve_text(pulab::test::quickstart_text()).front();
+  const auto adam_options = torch::optim::AdamOptions(1e-2).betas({0.9, 0.999});
+  torch::manual_seed(3);
+  torch::nn::Linear used(3, 1), fresh(3, 1);
+  torch::optim::Adam run_optimizer(used->parameters(), adam_options);
+  const auto x = torch::randn({8, 3});
+  const auto step = [&](torch::nn::Linear& layer, torch::optim::Optimizer& optimizer) {
+    optimizer.zero_grad();
+    layer->forward(x).pow(2).mean().backward();
+    optimizer.step();
+  };
+  for (int i = 0; i < 5; ++i) step(used, run_optimizer);  // moments and step counts built up
+  {
+    torch::NoGradGuard no_grad;
+    fresh->weight.copy_(used->weight);
+    fresh->bias.copy_(used->bias);
+  }
+  pulab::EngineContext::Setup setup{&spec, &pulab::test::builtin_host().registries(), {}, nullptr, nullptr, nullptr,
+                                    0.3, false, false};
+  setup.optimizer = &run_optimizer;
+  pulab::EngineContext context(setup);
+  context.reset_optimizer();
+  EXPECT_TRUE(run_optimizer.state().empty());
+  torch::optim::Adam new_optimizer(fresh->parameters(), adam_options);
+  step(used, run_optimizer);
+  step(fresh, new_optimizer);
+  EXPECT_TRUE(torch::equal(used->weight, fresh->weight));
+  EXPECT_TRUE(torch::equal(used->bias, fresh->bias));
+
+  // Any module gets an optimizer on the run's schedule (kept among the extra ones; keys unique).
+  torch::nn::Linear head(3, 2);
+  auto head_optimizer = context.create_module_optimizer("head_optimizer", *head);
+  EXPECT_EQ(head_optimizer->param_groups().front().params().size(), 2u);
+  EXPECT_EQ(context.extra_optimizers().size(), 1u);
+  EXPECT_THROW(context.create_module_optimizer("head_optimizer", *head), pulab::Error);
+  // A context without a run optimizer says so.
+  pulab::EngineContext bare({&spec, &pulab::test::builtin_host().registries(), {}, nullptr, nullptr, nullptr, 0.3,
+                             false, false});
+  EXPECT_THROW(bare.reset_optimizer(), pulab::Error);
+}

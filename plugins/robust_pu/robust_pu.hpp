@@ -84,6 +84,7 @@ class RobustPu final : public pulab::RiskEstimator, public pulab::TrainingHook {
   SelfPaced self_paced_;
   ThresholdSchedule schedule_p_, schedule_n_;
   double momentum_;
+  bool fresh_optimizer_;  // a new Adam at every episode's start
 };
 
 }  // namespace pulab_robust_pu

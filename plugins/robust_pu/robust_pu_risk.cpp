@@ -16,8 +16,10 @@
 // if one is composed, multiply w_i. Decision: sign(g).
 // Choices beyond the paper: the authors' code pre-trains with nnPU (its default `pre_loss`) in a
 // separate run (400 epochs, Adam lr 1e-3, batch 64) and then trains each episode with a fresh Adam
-// (lr 1e-4); here both phases are epochs of one run with the run's one optimizer and learning-rate
-// schedule, and `pretrain_epochs` says where the phase switches. The prior is needed while
+// (lr 1e-4); here both phases are epochs of one run with the run's learning-rate schedule,
+// `pretrain_epochs` says where the phase switches, and each episode starts a new Adam as the code's
+// does (`fresh_optimizer`, default true; false keeps one Adam for the whole run, pulab's behaviour
+// before 0.3.0). The prior is needed while
 // pre-training and by episode_risk = "nnpu"; a run with pretrain_epochs = 0 and "bce" never reads it.
 #include <algorithm>
 #include <cmath>
@@ -91,7 +93,9 @@ pulab::Schema RobustPu::schema() {
       pulab::param::real("concave_base", 0.5, "schedule concave: lambda(k) = start + (max - start)(1 - base^k)")
           .range(0, 0.999),
       pulab::param::real("momentum", 0.0, "moving average of a sample's weight over episodes: phi w_old + (1 - phi) w")
-          .range(0, 0.999)};
+          .range(0, 0.999),
+      pulab::param::boolean("fresh_optimizer", true,
+                            "start a new Adam (moments and step counts dropped) at every episode, as the authors' code")};
 }
 
 RobustPu::RobustPu(const pulab::Params& p)
@@ -108,7 +112,8 @@ RobustPu::RobustPu(const pulab::Params& p)
       self_paced_(parse_self_paced(p.text("spl"))),
       schedule_p_(schedule_from(p, "p")),
       schedule_n_(schedule_from(p, "n")),
-      momentum_(p.real("momentum")) {}
+      momentum_(p.real("momentum")),
+      fresh_optimizer_(p.boolean("fresh_optimizer")) {}
 
 pulab::StateUse RobustPu::state_use() const {
   pulab::StateUse use;

@@ -8,6 +8,7 @@
 //      (threshold_schedule.cpp) and the self-paced weights v = v(h; lambda) (self_paced_weights.cpp),
 //   4. writes w = v into SampleState::weight (episode 0), or w = phi w_prev + (1 - phi) v with the
 //      momentum phi (later episodes; phi = 0, the code's default, keeps v),
+//   5. starts the run's Adam afresh (fresh_optimizer, the code's new optimizer per episode),
 // and the risk trains the episode's epochs on P as +1 and U as -1 with those weights. Easy samples
 // (confident negatives of U, confident positives of P) enter first; U samples the model scores as
 // positive (likely the positives hidden in U) keep low weights until the threshold has grown.
@@ -49,6 +50,7 @@ void RobustPu::on_epoch_start(pulab::TrainingContext& context) {
   auto w = torch::cat({v_p, v_u});
   if (episode > 0 && momentum_ > 0) w = momentum_ * state.weight + (1.0 - momentum_) * w;
   state.weight.copy_(w);
+  if (fresh_optimizer_) context.reset_optimizer();
 }
 
 }  // namespace pulab_robust_pu

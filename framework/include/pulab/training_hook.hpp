@@ -71,9 +71,21 @@ class TrainingContext {
   virtual bool resuming() const = 0;
   // The run's [augmentation.<role>] (built with the data set's input shape); throws pulab::Error
   // naming the table to add when the run has none. Ask in on_run_start and keep the reference: it
-  // lives as long as the run. (Appended last: plugins built before it keep their vtable slots. Not
-  // pure, so that test doubles of the context need not implement it: the default throws.)
+  // lives as long as the run. (Not pure, so that test doubles of the context need not implement
+  // it: the default throws; likewise the two below.)
   virtual Augmentation& augmentation(const std::string& role);
+
+  // Starts the run's own optimizer afresh: Adam's moment estimates and step counts are dropped, as
+  // if a new Adam had been built with the run's [train] settings (a stage of a method that trains
+  // each episode with a new optimizer, e.g. Robust-PU). The learning rate stays the run's schedule.
+  // Call it from on_epoch_start (or on_run_start); the state after the call is what the next
+  // checkpoint saves, so a resumed run continues bit-identically.
+  virtual void reset_optimizer();
+  // create_optimizer for any module a method adds beside the score model (a projection head, an
+  // auxiliary network): Adam with the run's [train] settings, the run's learning-rate schedule,
+  // saved in checkpoints under `key`.
+  virtual std::shared_ptr<torch::optim::Optimizer> create_module_optimizer(const std::string& key,
+                                                                           torch::nn::Module& module);
 };
 
 class TrainingHook {

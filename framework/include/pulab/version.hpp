@@ -9,7 +9,7 @@
 
 namespace pulab {
 
-inline constexpr std::uint32_t kPluginAbiVersion = 2;  // 2: sample ids and state in Batch, hooks, samplers
-inline constexpr const char* kHostVersion = "0.2.0";
+inline constexpr std::uint32_t kPluginAbiVersion = 3;  // 3: TrainingContext augmentations, optimizer reset
+inline constexpr const char* kHostVersion = "0.3.0";
 
 }  // namespace pulab

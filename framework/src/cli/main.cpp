@@ -11,6 +11,7 @@
 
 #include "config/config_node.hpp"
 #include "config/experiment.hpp"
+#include "cli/allocator.hpp"
 #include "cli/estimate_prior.hpp"
 #include "cli/scaffold.hpp"
 #include "engine/results.hpp"
@@ -705,6 +706,7 @@ int cmd_report(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pulab::configure_allocator();  // before the first tensor: see cli/allocator.hpp
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

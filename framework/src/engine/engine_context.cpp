@@ -56,13 +56,25 @@ std::shared_ptr<ScoreModel> EngineContext::create_model(const std::string& key) 
 }
 
 std::shared_ptr<torch::optim::Optimizer> EngineContext::create_optimizer(const std::string& key, ScoreModel& model) {
+  return create_module_optimizer(key, model);
+}
+
+std::shared_ptr<torch::optim::Optimizer> EngineContext::create_module_optimizer(const std::string& key,
+                                                                                torch::nn::Module& module) {
   check_new_key(key);
   const auto& t = s_.spec->train;
   auto optimizer = std::make_shared<torch::optim::Adam>(
-      model.parameters(),
+      module.parameters(),
       torch::optim::AdamOptions(t.lr).betas({t.adam_beta1, t.adam_beta2}).weight_decay(t.weight_decay));
   optimizers_.push_back({key, optimizer});
   return optimizer;
+}
+
+void EngineContext::reset_optimizer() {
+  if (!s_.optimizer) throw Error("reset_optimizer: this training context has no run optimizer");
+  // Adam creates a parameter's moments and step count at its first step when it finds none: with
+  // the state cleared, the next step is the first step of a new Adam over the same parameters.
+  s_.optimizer->state().clear();
 }
 
 Augmentation& EngineContext::augmentation(const std::string& role) {

@@ -36,6 +36,7 @@ class EngineContext final : public TrainingContext {
     double prior;
     bool prior_writable;
     bool resuming;
+    torch::optim::Optimizer* optimizer = nullptr;  // the run's own (reset_optimizer); none in some tests
   };
   explicit EngineContext(Setup setup) : s_(std::move(setup)), prior_(s_.prior) {}
 
@@ -56,6 +57,9 @@ class EngineContext final : public TrainingContext {
   std::shared_ptr<torch::optim::Optimizer> create_optimizer(const std::string& key, ScoreModel& model) override;
   bool resuming() const override { return s_.resuming; }
   Augmentation& augmentation(const std::string& role) override;
+  void reset_optimizer() override;
+  std::shared_ptr<torch::optim::Optimizer> create_module_optimizer(const std::string& key,
+                                                                   torch::nn::Module& module) override;
 
   // The engine's side.
   void set_progress(const Progress& progress) { progress_ = progress; }

@@ -151,7 +151,7 @@ class Run {
     const bool resuming = fs::exists(checkpoint_);
     context_ = std::make_unique<EngineContext>(EngineContext::Setup{
         &spec_, &registries, build_context_, components_.model.get(), &data_, state_.get(), pu.stats.prior,
-        components_.prior_writer, resuming});
+        components_.prior_writer, resuming, optimizer_.get()});
     context_->set_progress({0, total_iterations(), 0});
     for (auto& h : components_.hooks) h.hook->on_run_start(*context_);
     context_->finish_start();
