@@ -14,8 +14,8 @@ Ratios are medians of the per-repetition ratios, so slow drifts of the shared ma
   sweep      4 short runs with --jobs 2 (1 thread each) against --jobs 1 (2 threads)
   efficiency the training step's matrix-product GFLOP/s against the peak GEMM GFLOP/s
   memory     peak resident memory and data loading time of MNIST GradPU (needs data/mnist)
-  conv       a LeNet epoch (PU-Bench's MNIST model): pulab's allocator settings against glibc's
-             defaults (PULAB_MALLOC_TUNING=0), and evaluation in batches of 10000 against 256
+  conv       a LeNet epoch of PU-Bench's typical MNIST run: pulab's allocator settings against glibc's
+             defaults (PULAB_MALLOC_TUNING=0), and evaluation in batches of 10000 against 256 (needs data/mnist)
 """
 import argparse
 import datetime
@@ -291,27 +291,30 @@ def main():
             rows.append(ratio_row("sweep", "throughput jobs 2x1 / jobs 1x2", sweep, "jobs1", "jobs2", at_least=1.3))
 
         if "conv" in selected:
-            log(f"LeNet epoch on MNIST-shaped data (batch 256, test 10000, {threads} thread(s))")
-            glibc = {"PULAB_MALLOC_TUNING": "0"}
-            small_eval, large_eval = ["train.eval_batch_size=256"], ["train.eval_batch_size=10000"]
-            conv = interleave("conv", {
-                "train": lambda: c.pulab_epoch("lenet_mnist_shaped.toml", 3, threads, small_eval),
-                "train_glibc": lambda: c.pulab_epoch("lenet_mnist_shaped.toml", 3, threads, small_eval, glibc),
-                "epoch_eval256": lambda: c.pulab_epoch("lenet_mnist_shaped.toml", 3, threads, small_eval, key="seconds"),
-                "epoch_eval10000": lambda: c.pulab_epoch("lenet_mnist_shaped.toml", 3, threads, large_eval,
-                                                         key="seconds")}, args.reps)
-            raw["conv"] = conv
-            rows.append(("conv", "LeNet training epoch, pulab's allocator settings (s)",
-                         f"{statistics.median(conv['train']):.2f}", "", ""))
-            rows.append(("conv", "LeNet training epoch, glibc's defaults (s)",
-                         f"{statistics.median(conv['train_glibc']):.2f}", "", ""))
-            rows.append(ratio_row("conv", "glibc defaults / pulab's settings", conv, "train_glibc", "train",
-                                  at_least=1.0))
-            rows.append(("conv", "LeNet epoch with evaluation, eval batch 256 / 10000 (s)",
-                         f"{statistics.median(conv['epoch_eval256']):.2f} / "
-                         f"{statistics.median(conv['epoch_eval10000']):.2f}", "", ""))
-            rows.append(ratio_row("conv", "eval batch 10000 / 256, whole epoch", conv, "epoch_eval10000",
-                                  "epoch_eval256"))
+            if not (Path(os.environ.get("PULAB_DATA", ROOT / "data")) / "mnist").is_dir():
+                rows.append(("conv", "LeNet on MNIST", "skipped: no data/mnist (bash datasets/fetch.sh mnist)", "", ""))
+            else:
+                log(f"LeNet epoch, PU-Bench's typical MNIST run (batch 256, test 10000, {threads} thread(s))")
+                glibc = {"PULAB_MALLOC_TUNING": "0"}
+                small_eval, large_eval = ["train.eval_batch_size=256"], ["train.eval_batch_size=10000"]
+                conv = interleave("conv", {
+                    "train": lambda: c.pulab_epoch("lenet_mnist.toml", 3, threads, small_eval),
+                    "train_glibc": lambda: c.pulab_epoch("lenet_mnist.toml", 3, threads, small_eval, glibc),
+                    "epoch_eval256": lambda: c.pulab_epoch("lenet_mnist.toml", 3, threads, small_eval, key="seconds"),
+                    "epoch_eval10000": lambda: c.pulab_epoch("lenet_mnist.toml", 3, threads, large_eval,
+                                                             key="seconds")}, args.reps)
+                raw["conv"] = conv
+                rows.append(("conv", "LeNet training epoch, pulab's allocator settings (s)",
+                             f"{statistics.median(conv['train']):.2f}", "", ""))
+                rows.append(("conv", "LeNet training epoch, glibc's defaults (s)",
+                             f"{statistics.median(conv['train_glibc']):.2f}", "", ""))
+                rows.append(ratio_row("conv", "glibc defaults / pulab's settings", conv, "train_glibc", "train",
+                                      at_least=1.0))
+                rows.append(("conv", "LeNet epoch with evaluation, eval batch 256 / 10000 (s)",
+                             f"{statistics.median(conv['epoch_eval256']):.2f} / "
+                             f"{statistics.median(conv['epoch_eval10000']):.2f}", "", ""))
+                rows.append(ratio_row("conv", "eval batch 10000 / 256, whole epoch", conv, "epoch_eval10000",
+                                      "epoch_eval256"))
 
         if "memory" in selected:
             data = Path(os.environ.get("PULAB_DATA", ROOT / "data")) / "mnist"
