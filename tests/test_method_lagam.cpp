@@ -160,15 +160,7 @@ std::shared_ptr<pulab::TrainingHook> as_hook(const std::shared_ptr<pulab::Regula
   return hook;
 }
 
-// The synthetic data set of tests/test_methods.cpp, without a risk; written once to a temp file.
-const fs::path& base_file() {
-  static const fs::path file = [] {
-    const fs::path f = pulab::test::temp_dir("lagam") / "base.toml";
-    std::ofstream(f) << pulab::test::synthetic_methods_base("lagam_test", 5, false);
-    return f;
-  }();
-  return file;
-}
+const fs::path& base_file() { return pulab::test::synthetic_base_file("lagam_test"); }
 std::string composition(const std::string& extra = "") {
   const fs::path method = fs::path(PULAB_SOURCE_DIR) / "experiments" / "methods" / "lagam.toml";
   return "base = [\"" + base_file().string() + "\", \"" + method.string() + "\"]\n" + extra;

@@ -152,15 +152,7 @@ TEST(MethodLaGAMContrast, LloydReseedsAnEmptyClusterWithTheFarthestRow) {
 
 // ---------------------------------------------------------------- schema and run-start errors
 
-// The synthetic data set of tests/test_methods.cpp, without a risk; written once to a temp file.
-const fs::path& base_file() {
-  static const fs::path file = [] {
-    const fs::path f = pulab::test::temp_dir("lagam_contrast") / "base.toml";
-    std::ofstream(f) << pulab::test::synthetic_methods_base("lagam_contrast_test", 5, false);
-    return f;
-  }();
-  return file;
-}
+const fs::path& base_file() { return pulab::test::synthetic_base_file("lagam_contrast_test"); }
 
 const char* kViews = R"(
 [augmentation.weak]

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -96,6 +97,16 @@ hidden = [64, 64]
   if (with_risk) text += "[risk]\nname = \"naive\"\nloss = \"sigmoid\"\n";
   text += "[train]\nepochs = " + std::to_string(epochs) + "\nbatch_size = 250\nlr = 1e-3\nweight_decay = 1e-4\nseed = 0\n";
   return text;
+}
+
+const fs::path& synthetic_base_file(const std::string& name) {
+  static std::map<std::string, fs::path> files;
+  auto [it, inserted] = files.try_emplace(name);
+  if (inserted) {
+    it->second = temp_dir(name) / "base.toml";
+    std::ofstream(it->second) << synthetic_methods_base(name, 5, false);
+  }
+  return it->second;
 }
 
 void expect_resume_bit_identical(const std::string& toml, std::int64_t stop_after, const std::string& name) {

@@ -45,6 +45,11 @@ std::string quickstart_text();
 // composed over it brings its own [risk]).
 std::string synthetic_methods_base(const std::string& name, int epochs = 5, bool with_risk = true);
 
+// synthetic_methods_base(name, 5, false) written to a file once per `name` (a temp folder of that
+// name), so that `base = [FILE, experiments/methods/X.toml]` composes a method over it (method files
+// merge after their base; the composition's [risk] wins).
+const std::filesystem::path& synthetic_base_file(const std::string& name);
+
 // Trains the single run of `toml` twice with one thread, each in a fresh folder: once without a
 // stop, once stopped after `stop_after` epochs (the call must report Interrupted) and resumed.
 // Then expects the resumed result to say so and every epoch's train_risk, train_objective and
