@@ -78,6 +78,8 @@ class FakeContext final : public pulab::TrainingContext {
     throw pulab::Error("not used");
   }
   bool resuming() const override { return false; }
+  void reset_optimizer() override { ++optimizer_resets; }
+  int optimizer_resets = 0;
 
   std::shared_ptr<pulab::ScoreModel> created;
   std::vector<std::string> created_keys;
@@ -265,10 +267,12 @@ TEST(MethodHolisticPu, RecordsScoresThenLabelsByTheNaturalBreakOfTheTrends) {
   // The labels reach the risk only from the next epoch on; the model is still phase 1's.
   EXPECT_EQ(u_values(context, "pseudo_label"), (std::vector<double>{0, 0, 0, 0}));
   EXPECT_TRUE(torch::equal(context.model().parameters()[0], before));
+  EXPECT_EQ(context.optimizer_resets, 0);
 
   context.set_epoch(3);
   hook->on_epoch_start(context);
   EXPECT_EQ(u_values(context, "pseudo_label"), (std::vector<double>{0, 0, 1, 1}));
+  EXPECT_EQ(context.optimizer_resets, 1);  // phase 2 trains with a new Adam
   // Phase 2 starts from the fresh model's parameters.
   const auto params = context.model().parameters(), fresh = context.created->parameters();
   ASSERT_EQ(params.size(), fresh.size());
@@ -279,6 +283,9 @@ TEST(MethodHolisticPu, RecordsScoresThenLabelsByTheNaturalBreakOfTheTrends) {
   hook->on_epoch_end(context);
   EXPECT_NEAR(u_values(context, "holistic_pu_score_3")[0], 0.30, 1e-6);
   EXPECT_EQ(context.prior_writes, 1);
+  context.set_epoch(4);
+  hook->on_epoch_start(context);
+  EXPECT_EQ(context.optimizer_resets, 1);
 }
 
 TEST(MethodHolisticPu, CatoniTrendDampsAnOutlierAndSimplifiedIsTheAuthorsForm) {
@@ -325,7 +332,8 @@ TEST(MethodHolisticPu, LabelRampAndNoReinitialisation) {
   // lambda = 0, 1/4, 2/4, 3/4 times the label.
   auto hook = pulab::test::make_component<pulab::TrainingHook>("predictive_trend", {{"record_epochs", std::int64_t{2}},
                                                              {"label_ramp", 1.0},
-                                                             {"reinitialize", false}});
+                                                             {"reinitialize", false},
+                                                             {"fresh_optimizer", false}});
   FakeContext context(1, 2, 6);
   hook->on_run_start(context);
   EXPECT_TRUE(context.created_keys.empty());
@@ -340,6 +348,7 @@ TEST(MethodHolisticPu, LabelRampAndNoReinitialisation) {
     EXPECT_EQ(u_values(context, "pseudo_label")[0], 0.0);
   }
   EXPECT_TRUE(torch::equal(context.model().parameters()[0], before));
+  EXPECT_EQ(context.optimizer_resets, 0);
 }
 
 TEST(MethodHolisticPu, RecordsEveryKStepsAndSwitchesRightAfterRecordT) {
@@ -365,12 +374,14 @@ TEST(MethodHolisticPu, RecordsEveryKStepsAndSwitchesRightAfterRecordT) {
       EXPECT_EQ(u_values(context, "pseudo_label"), (std::vector<double>{0, 0, 0, 0})) << "step " << s;
       EXPECT_TRUE(torch::equal(context.model().parameters()[0], before)) << "step " << s;
       EXPECT_EQ(context.prior_writes, 0) << "step " << s;
+      EXPECT_EQ(context.optimizer_resets, 0) << "step " << s;
     } else if (s == 6) {
       // Record T: labels, prior and the switch to phase 2 at once, mid-epoch.
       EXPECT_EQ(u_values(context, "holistic_pu_label"), (std::vector<double>{0, 0, 1, 1}));
       EXPECT_EQ(u_values(context, "pseudo_label"), (std::vector<double>{0, 0, 1, 1}));
       EXPECT_EQ(context.prior(), 0.5);
       EXPECT_EQ(context.prior_writes, 1);
+      EXPECT_EQ(context.optimizer_resets, 1);
       const auto params = context.model().parameters(), fresh = context.created->parameters();
       for (std::size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(torch::equal(params[i], fresh[i])) << i;
       // Phase 2 trains the model on: a later re-initialisation would undo this.
@@ -392,6 +403,7 @@ TEST(MethodHolisticPu, RecordsEveryKStepsAndSwitchesRightAfterRecordT) {
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(trend[i], expected_trend[i], 1e-6) << i;
   EXPECT_TRUE(torch::equal(context.model().parameters()[0], context.created->parameters()[0] + 1.0));
   EXPECT_EQ(context.created_keys.size(), 1u);
+  EXPECT_EQ(context.optimizer_resets, 1);
 }
 
 TEST(MethodHolisticPu, StepCountSurvivesACheckpoint) {

@@ -414,3 +414,16 @@ TEST(MethodRobustPu, AResumedRunContinuesBitIdenticallyInsideAndAcrossEpisodes) 
               resumed["epochs"][e]["test"]["accuracy"].get<double>()) << e;
   }
 }
+
+namespace {
+// fresh_optimizer came with pulab 0.3; results of 0.2 have no such key and trained with one Adam:
+// they are the runs of fresh_optimizer = false (the key compares equal to "no key" at false) and
+// not of the new default.
+TEST(MethodRobustPu, ResultsFromBeforeFreshOptimizerAreTheRunsWithoutIt) {
+  const std::string text = "base = \"" + composition().string() + "\"\n" + kSynthetic;
+  const auto one_adam = pulab::test::resolve_text(text + "[risk]\nfresh_optimizer = false\n").front();
+  const auto fresh = pulab::test::resolve_text(text).front();
+  EXPECT_EQ(pulab::config_fingerprint(one_adam).find("fresh_optimizer"), std::string::npos);
+  EXPECT_NE(pulab::config_fingerprint(fresh).find("\"fresh_optimizer\":true"), std::string::npos);
+}
+}  // namespace

@@ -86,6 +86,8 @@ class PredictiveTrend final : public pulab::TrainingHook {
  private:
   void record(pulab::TrainingContext& context, std::int64_t record);
   void label_from_trends(pulab::TrainingContext& context);
+  // Phase 2's start: the fresh initialisation (reinitialize) and a new Adam (fresh_optimizer).
+  void begin_phase_two(pulab::TrainingContext& context);
   void reinitialize_model(pulab::TrainingContext& context);
   void hand_over_labels(pulab::TrainingContext& context, double lambda);
 
@@ -93,7 +95,7 @@ class PredictiveTrend final : public pulab::TrainingHook {
   std::int64_t steps_ = 0;  // optimizer steps of the run so far (counted with record_every_steps > 0)
   bool catoni_;
   double alpha_, break_cap_, label_ramp_;
-  bool reinitialize_, write_prior_;
+  bool reinitialize_, fresh_optimizer_, write_prior_;
   std::shared_ptr<pulab::ScoreModel> fresh_;  // the phase-2 initialisation (reinitialize = true)
 };
 

@@ -14,7 +14,8 @@
 //                 (negatives' scores keep falling, positives' do not) -> column holistic_pu_label;
 //                 with write_prior, the run's prior := the share of U labeled 1
 //   phase 2       per epoch: at the start of epoch T (0-based) the run's model gets the fresh
-//                 model's parameters and buffers (reinitialize), and at the start of every epoch
+//                 model's parameters and buffers (reinitialize) and the run's Adam starts afresh
+//                 (fresh_optimizer), and at the start of every epoch
 //                 e >= T U's targets y~ = lambda_e * label, lambda_e = ((e - T) / (epochs - T))^
 //                 label_ramp (label_ramp = 0: lambda = 1). Per k steps: right after record T (the
 //                 step Tk, mid-epoch if it falls there) the same switch, and y~ = lambda * label
@@ -30,9 +31,9 @@
 //     docs/methods.md for the measurements). The default T = 15 is theirs;
 //   - the scores come from the run's model (their recorder uses an EMA copy, decay 0.999: ours
 //     leaves it out);
-//   - phase 2 starts from a new initialisation, as their code trains a new model on the labels;
-//     pulab's single Adam optimizer keeps its moment estimates across the switch (theirs builds a
-//     new SGD optimizer and cosine schedule) and the run's learning-rate schedule runs on (ours);
+//   - phase 2 starts from a new initialisation and a new Adam (fresh_optimizer; pulab 0.2 kept the
+//     run's Adam moments across the switch), as their code trains a new model with a new optimizer
+//     (theirs SGD with its own cosine schedule); the run's learning-rate schedule runs on (ours);
 //   - label_ramp: their phase-2 targets mix the labels with "U negative" by (epoch / epochs)^0.8;
 //     the default 0 hands the labels over at once (ours: the paper trains on the labels);
 //   - break_cap: their code, when the first break is positive, finds it again among the trend
@@ -80,6 +81,9 @@ pulab::Schema PredictiveTrend::schema() {
                                                 "label_ramp; 0 = the labels at once (the authors' code: 0.8)")
               .range(0, 10),
           pulab::param::boolean("reinitialize", true, "start phase 2 from a fresh initialisation of the model"),
+          pulab::param::boolean("fresh_optimizer", true,
+                                "start phase 2 with a new Adam (moments and step counts dropped), as the authors' "
+                                "code builds a new optimizer"),
           pulab::param::boolean("write_prior", false, "set the run's prior to the share of U labeled positive")};
 }
 
@@ -87,7 +91,7 @@ PredictiveTrend::PredictiveTrend(const pulab::Params& p)
     : record_epochs_(p.integer("record_epochs")), record_every_steps_(p.integer("record_every_steps")),
       catoni_(p.text("trend") == "catoni"), alpha_(p.real("alpha")), break_cap_(p.real("break_cap")),
       label_ramp_(p.real("label_ramp")), reinitialize_(p.boolean("reinitialize")),
-      write_prior_(p.boolean("write_prior")) {}
+      fresh_optimizer_(p.boolean("fresh_optimizer")), write_prior_(p.boolean("write_prior")) {}
 
 pulab::StateUse PredictiveTrend::state_use() const {
   pulab::StateUse use;
@@ -153,7 +157,7 @@ void PredictiveTrend::after_step(pulab::TrainingContext& context, const pulab::B
   record(context, r);
   if (r < record_epochs_) return;
   // Phase 2 begins with the run's next step.
-  if (reinitialize_) reinitialize_model(context);
+  begin_phase_two(context);
   hand_over_labels(context, step_label_weight(steps_, context.progress().total_iterations));
 }
 
@@ -184,6 +188,11 @@ void PredictiveTrend::label_from_trends(pulab::TrainingContext& context) {
   }
 }
 
+void PredictiveTrend::begin_phase_two(pulab::TrainingContext& context) {
+  if (reinitialize_) reinitialize_model(context);
+  if (fresh_optimizer_) context.reset_optimizer();
+}
+
 void PredictiveTrend::reinitialize_model(pulab::TrainingContext& context) {
   torch::NoGradGuard no_grad;
   pulab::ScoreModel& model = context.model();
@@ -209,7 +218,7 @@ void PredictiveTrend::on_epoch_start(pulab::TrainingContext& context) {
   }
   const std::int64_t epoch = context.progress().epoch;
   if (epoch < record_epochs_) return;
-  if (epoch == record_epochs_ && reinitialize_) reinitialize_model(context);
+  if (epoch == record_epochs_) begin_phase_two(context);
   hand_over_labels(context, label_weight(epoch, context.epochs()));
 }
 

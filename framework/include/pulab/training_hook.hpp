@@ -78,8 +78,8 @@ class TrainingContext {
   // Starts the run's own optimizer afresh: Adam's moment estimates and step counts are dropped, as
   // if a new Adam had been built with the run's [train] settings (a stage of a method that trains
   // each episode with a new optimizer, e.g. Robust-PU). The learning rate stays the run's schedule.
-  // Call it from on_epoch_start (or on_run_start); the state after the call is what the next
-  // checkpoint saves, so a resumed run continues bit-identically.
+  // Call it from a hook (on_epoch_start, or after_step for a switch inside an epoch); the state
+  // after the call is what the next checkpoint saves, so a resumed run continues bit-identically.
   virtual void reset_optimizer();
   // create_optimizer for any module a method adds beside the score model (a projection head, an
   // auxiliary network): Adam with the run's [train] settings, the run's learning-rate schedule,

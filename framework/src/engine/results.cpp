@@ -91,7 +91,10 @@ const KeyAddedLater kKeysAddedLater[] = {{"train", "precision", R"("float32")"},
                                          {"train", "early_stopping_monitor", R"("val_accuracy")"},
                                          {"sampler", nullptr, R"({"name": "joint", "skip_inactive": false})"},
                                          {"regularizer.vpu_mixup", "detach_target", "true"},
-                                         {"regularizer.vpu_mixup", "batch_lambda", "false"}};
+                                         {"regularizer.vpu_mixup", "batch_lambda", "false"},
+                                         // pulab 0.3: a new Adam per stage; 0.2's runs kept one
+                                         {"risk", "fresh_optimizer", "false"},
+                                         {"hook.predictive_trend", "fresh_optimizer", "false"}};
 
 // The configuration as compared between runs: without [report] (labels only), without where
 // results and data live (`res`, `./res/`, an absolute path and a moved or copied folder hold the
