@@ -23,6 +23,7 @@
 #include "pulab/risk_estimator.hpp"
 #include "pulab/sample_state.hpp"
 #include "pulab/training_hook.hpp"
+#include "context_double.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -45,42 +46,18 @@ class Linear final : public pulab::ScoreModel {
 };
 
 // The parts of a run a hook sees: training inputs by sample id, the state, the progress.
-class FakeContext final : public pulab::TrainingContext {
+class FakeContext final : public pulab::test::ContextDouble {
  public:
-  FakeContext(torch::Tensor x, std::int64_t n_labeled, std::int64_t epochs, double prior)
-      : x_(std::move(x)), state_(n_labeled, x_.size(0) - n_labeled, prior, torch::kCPU), prior_(prior),
-        epochs_(epochs) {}
-  pulab::ScoreModel& model() override { return model_; }
-  torch::Device device() const override { return torch::kCPU; }
-  const torch::Tensor& x_train() const override { return x_; }
-  const torch::Tensor& x_validation() const override { return x_; }
-  const torch::Tensor& validation_labeled() const override { return x_; }
-  const torch::Tensor& u_positive() const override { throw pulab::Error("not an oracle"); }
-  torch::Tensor score(const torch::Tensor& ids, pulab::ScoreModel* = nullptr) override {
-    torch::NoGradGuard no_grad;
-    return model_.forward(x_.index_select(0, ids));
+  FakeContext(torch::Tensor inputs, std::int64_t n_labeled, std::int64_t epochs, double prior)
+      : ContextDouble(n_labeled, inputs.size(0) - n_labeled, prior, epochs) {
+    x = std::move(inputs);
+    run_model = std::make_shared<Linear>();
   }
-  torch::Tensor score_inputs(const torch::Tensor& x, pulab::ScoreModel* = nullptr) override { return model_.forward(x); }
-  pulab::SampleState& state() override { return state_; }
-  double prior() const override { return prior_; }
-  void set_prior(double) override { throw pulab::Error("set_prior not declared"); }
-  const pulab::Progress& progress() const override { return progress_; }
-  std::int64_t epochs() const override { return epochs_; }
   std::shared_ptr<pulab::ScoreModel> create_model(const std::string&) override { return nullptr; }
   std::shared_ptr<torch::optim::Optimizer> create_optimizer(const std::string&, pulab::ScoreModel&) override {
     return nullptr;
   }
-  bool resuming() const override { return false; }
-
-  void at_epoch(std::int64_t epoch) { progress_ = {0, 1, epoch}; }
-  Linear model_;
-
- private:
-  torch::Tensor x_;
-  pulab::SampleState state_;
-  double prior_;
-  std::int64_t epochs_;
-  pulab::Progress progress_;
+  void at_epoch(std::int64_t epoch) { now = {0, 1, epoch}; }
 };
 
 // Training data of the hook tests: one labeled positive (id 0) and two unlabeled samples (ids 1, 2).

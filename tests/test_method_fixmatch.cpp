@@ -12,6 +12,7 @@
 #include "pulab/model.hpp"
 #include "pulab/regularizer.hpp"
 #include "pulab/training_hook.hpp"
+#include "context_double.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -27,9 +28,9 @@ struct Negate final : pulab::Augmentation {
 };
 
 // Only what fixmatch asks of a context: its augmentations by role.
-class ViewsContext final : public pulab::TrainingContext {
+class ViewsContext final : public pulab::test::ContextDouble {
  public:
-  ViewsContext() : state_(1, 4, 0.5, torch::kCPU) {}
+  ViewsContext() : ContextDouble(1, 4, 0.5, 1) {}
   std::map<std::string, pulab::Augmentation*> views;
 
   pulab::Augmentation& augmentation(const std::string& role) override {
@@ -37,29 +38,6 @@ class ViewsContext final : public pulab::TrainingContext {
     if (it == views.end()) throw pulab::Error("no [augmentation." + role + "]");
     return *it->second;
   }
-  pulab::ScoreModel& model() override { throw pulab::Error("not used"); }
-  torch::Device device() const override { return torch::kCPU; }
-  const torch::Tensor& x_train() const override { return none_; }
-  const torch::Tensor& x_validation() const override { return none_; }
-  const torch::Tensor& validation_labeled() const override { return none_; }
-  const torch::Tensor& u_positive() const override { throw pulab::Error("not used"); }
-  torch::Tensor score(const torch::Tensor&, pulab::ScoreModel*) override { throw pulab::Error("not used"); }
-  torch::Tensor score_inputs(const torch::Tensor&, pulab::ScoreModel*) override { throw pulab::Error("not used"); }
-  pulab::SampleState& state() override { return state_; }
-  double prior() const override { return 0.5; }
-  void set_prior(double) override { throw pulab::Error("not used"); }
-  const pulab::Progress& progress() const override { return progress_; }
-  std::int64_t epochs() const override { return 1; }
-  std::shared_ptr<pulab::ScoreModel> create_model(const std::string&) override { throw pulab::Error("not used"); }
-  std::shared_ptr<torch::optim::Optimizer> create_optimizer(const std::string&, pulab::ScoreModel&) override {
-    throw pulab::Error("not used");
-  }
-  bool resuming() const override { return false; }
-
- private:
-  pulab::SampleState state_;
-  pulab::Progress progress_;
-  torch::Tensor none_;
 };
 
 // g(x) = x on one feature.

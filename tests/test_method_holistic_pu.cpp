@@ -21,6 +21,7 @@
 #include "pulab/risk_estimator.hpp"
 #include "pulab/sample_state.hpp"
 #include "pulab/training_hook.hpp"
+#include "context_double.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -33,65 +34,42 @@ double sig(double z) { return 1 / (1 + std::exp(-z)); }
 
 // A TrainingContext with prescribed scores: score(ids) returns logit(prob) of the U rows of
 // `probs` (the probabilities set for the current epoch), so the hook records exactly `probs`.
-class FakeContext final : public pulab::TrainingContext {
+class FakeContext final : public pulab::test::ContextDouble {
  public:
-  FakeContext(std::int64_t n_p, std::int64_t n_u, std::int64_t epochs)
-      : n_p_(n_p), epochs_(epochs), state_(n_p, n_u, 0.5, torch::kCPU), x_(torch::zeros({n_p + n_u, 3})) {
-    model_ = pulab::test::make_component<pulab::ScoreModel>("linear", {}, {3});
+  FakeContext(std::int64_t n_p, std::int64_t n_u, std::int64_t epochs) : ContextDouble(n_p, n_u, 0.5, epochs), n_p_(n_p) {
+    x = torch::zeros({n_p + n_u, 3});
+    x_val = val_labeled = x;
+    run_model = pulab::test::make_component<pulab::ScoreModel>("linear", {}, {3});
   }
   void set_probs(const std::vector<double>& probs) {
     const auto p = torch::tensor(probs, torch::kDouble);
     logits_ = torch::log(p / (1 - p)).to(torch::kFloat);
   }
-  void set_epoch(std::int64_t epoch) { progress_ = {0, 1, epoch}; }
+  void set_epoch(std::int64_t epoch) { now = {0, 1, epoch}; }
   // Step-wise driving: 0-based `iteration` of `total` steps, in 0-based `epoch`.
-  void set_progress(std::int64_t iteration, std::int64_t total, std::int64_t epoch) {
-    progress_ = {iteration, total, epoch};
-  }
+  void set_progress(std::int64_t iteration, std::int64_t total, std::int64_t epoch) { now = {iteration, total, epoch}; }
 
-  pulab::ScoreModel& model() override { return *model_; }
-  torch::Device device() const override { return torch::kCPU; }
-  const torch::Tensor& x_train() const override { return x_; }
-  const torch::Tensor& x_validation() const override { return x_; }
-  const torch::Tensor& validation_labeled() const override { return x_; }
-  const torch::Tensor& u_positive() const override { throw pulab::Error("a PU hook asked for U's labels"); }
+  // The scores of U samples are the logits of the probabilities set_probs gave.
   torch::Tensor score(const torch::Tensor& ids, pulab::ScoreModel* = nullptr) override {
     return logits_.index_select(0, ids - n_p_);
   }
-  torch::Tensor score_inputs(const torch::Tensor&, pulab::ScoreModel* = nullptr) override {
-    throw pulab::Error("not used");
-  }
-  pulab::SampleState& state() override { return state_; }
-  double prior() const override { return prior_; }
   void set_prior(double prior) override {
     prior_ = prior;
     ++prior_writes;
   }
-  const pulab::Progress& progress() const override { return progress_; }
-  std::int64_t epochs() const override { return epochs_; }
   std::shared_ptr<pulab::ScoreModel> create_model(const std::string& key) override {
     created_keys.push_back(key);
     created = pulab::test::make_component<pulab::ScoreModel>("linear", {}, {3});
     return created;
   }
-  std::shared_ptr<torch::optim::Optimizer> create_optimizer(const std::string&, pulab::ScoreModel&) override {
-    throw pulab::Error("not used");
-  }
-  bool resuming() const override { return false; }
-  void reset_optimizer() override { ++optimizer_resets; }
-  int optimizer_resets = 0;
 
   std::shared_ptr<pulab::ScoreModel> created;
   std::vector<std::string> created_keys;
   int prior_writes = 0;
 
  private:
-  std::int64_t n_p_, epochs_;
-  pulab::SampleState state_;
-  torch::Tensor x_, logits_;
-  std::shared_ptr<pulab::ScoreModel> model_;
-  pulab::Progress progress_;
-  double prior_ = 0.5;
+  std::int64_t n_p_;
+  torch::Tensor logits_;
 };
 
 // Runs the hook through recording epochs with the given probabilities (probs[e][i]: U sample i

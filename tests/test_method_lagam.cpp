@@ -24,6 +24,7 @@
 #include "pulab/risk_estimator.hpp"
 #include "pulab/sample_state.hpp"
 #include "pulab/training_hook.hpp"
+#include "context_double.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -40,43 +41,24 @@ class Linear final : public pulab::ScoreModel {
 };
 
 // The parts of a run the hook sees: model, training and validation inputs, the state, the prior.
-class FakeContext final : public pulab::TrainingContext {
+class FakeContext final : public pulab::test::ContextDouble {
  public:
-  FakeContext(std::shared_ptr<pulab::ScoreModel> model, torch::Tensor x, std::int64_t n_labeled, torch::Tensor x_val,
-              torch::Tensor val_labeled, double prior, std::function<std::shared_ptr<pulab::ScoreModel>()> make)
-      : model_(std::move(model)), x_(std::move(x)), x_val_(std::move(x_val)), val_labeled_(std::move(val_labeled)),
-        state_(n_labeled, x_.size(0) - n_labeled, prior, torch::kCPU), prior_(prior), make_(std::move(make)) {}
-  pulab::ScoreModel& model() override { return *model_; }
-  torch::Device device() const override { return torch::kCPU; }
-  const torch::Tensor& x_train() const override { return x_; }
-  const torch::Tensor& x_validation() const override { return x_val_; }
-  const torch::Tensor& validation_labeled() const override { return val_labeled_; }
-  const torch::Tensor& u_positive() const override { throw pulab::Error("not an oracle"); }
-  torch::Tensor score(const torch::Tensor& ids, pulab::ScoreModel* = nullptr) override {
-    torch::NoGradGuard no_grad;
-    return model_->forward(x_.index_select(0, ids));
+  FakeContext(std::shared_ptr<pulab::ScoreModel> model, torch::Tensor inputs, std::int64_t n_labeled,
+              torch::Tensor validation, torch::Tensor validation_labeled, double prior,
+              std::function<std::shared_ptr<pulab::ScoreModel>()> make)
+      : ContextDouble(n_labeled, inputs.size(0) - n_labeled, prior, 10), make_(std::move(make)) {
+    run_model = std::move(model);
+    x = std::move(inputs);
+    x_val = std::move(validation);
+    val_labeled = std::move(validation_labeled);
   }
-  torch::Tensor score_inputs(const torch::Tensor& x, pulab::ScoreModel* = nullptr) override {
-    return model_->forward(x);
-  }
-  pulab::SampleState& state() override { return state_; }
-  double prior() const override { return prior_; }
-  void set_prior(double) override { throw pulab::Error("set_prior not declared"); }
-  const pulab::Progress& progress() const override { return progress_; }
-  std::int64_t epochs() const override { return 10; }
   std::shared_ptr<pulab::ScoreModel> create_model(const std::string&) override { return make_(); }
   std::shared_ptr<torch::optim::Optimizer> create_optimizer(const std::string&, pulab::ScoreModel&) override {
     return nullptr;
   }
-  bool resuming() const override { return false; }
 
  private:
-  std::shared_ptr<pulab::ScoreModel> model_;
-  torch::Tensor x_, x_val_, val_labeled_;
-  pulab::SampleState state_;
-  double prior_;
   std::function<std::shared_ptr<pulab::ScoreModel>()> make_;
-  pulab::Progress progress_;
 };
 
 std::shared_ptr<pulab::ScoreModel> mlp3(std::int64_t hidden) {

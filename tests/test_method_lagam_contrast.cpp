@@ -24,6 +24,7 @@
 #include "pulab/regularizer.hpp"
 #include "pulab/sample_state.hpp"
 #include "pulab/training_hook.hpp"
+#include "context_double.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -219,44 +220,24 @@ TEST(MethodLaGAMContrast, AMissingViewIsAnErrorNamingTheTableToAdd) {
 // ---------------------------------------------------------------- the head and its state
 
 // What lagam_contrast asks of a run: the model, the training inputs, the progress, two views.
-class TinyContext final : public pulab::TrainingContext {
+class TinyContext final : public pulab::test::ContextDouble {
  public:
-  TinyContext(std::shared_ptr<pulab::ScoreModel> model, torch::Tensor x, std::int64_t n_labeled)
-      : model_(std::move(model)), x_(std::move(x)), state_(n_labeled, x_.size(0) - n_labeled, 0.4, torch::kCPU) {
-    weak_ = pulab::test::make_component<pulab::Augmentation>("tabular", {{"noise_std", 0.1}}, {x_.size(1)});
+  TinyContext(std::shared_ptr<pulab::ScoreModel> model, torch::Tensor inputs, std::int64_t n_labeled)
+      : ContextDouble(n_labeled, inputs.size(0) - n_labeled, 0.4, 10) {
+    run_model = std::move(model);
+    x = std::move(inputs);
+    now = {0, 10, 0};
+    weak_ = pulab::test::make_component<pulab::Augmentation>("tabular", {{"noise_std", 0.1}}, {x.size(1)});
     strong_ = pulab::test::make_component<pulab::Augmentation>(
-        "tabular", {{"mask_probability", 0.3}, {"noise_std", 0.3}}, {x_.size(1)});
+        "tabular", {{"mask_probability", 0.3}, {"noise_std", 0.3}}, {x.size(1)});
   }
   pulab::Augmentation& augmentation(const std::string& role) override {
     if (role == "weak") return *weak_;
     if (role == "strong") return *strong_;
     throw pulab::Error("no [augmentation." + role + "]");
   }
-  pulab::ScoreModel& model() override { return *model_; }
-  torch::Device device() const override { return torch::kCPU; }
-  const torch::Tensor& x_train() const override { return x_; }
-  const torch::Tensor& x_validation() const override { return x_; }
-  const torch::Tensor& validation_labeled() const override { return none_; }
-  const torch::Tensor& u_positive() const override { throw pulab::Error("not an oracle"); }
-  torch::Tensor score(const torch::Tensor&, pulab::ScoreModel*) override { throw pulab::Error("not used"); }
-  torch::Tensor score_inputs(const torch::Tensor&, pulab::ScoreModel*) override { throw pulab::Error("not used"); }
-  pulab::SampleState& state() override { return state_; }
-  double prior() const override { return 0.4; }
-  void set_prior(double) override { throw pulab::Error("not used"); }
-  const pulab::Progress& progress() const override { return now; }
-  std::int64_t epochs() const override { return 10; }
-  std::shared_ptr<pulab::ScoreModel> create_model(const std::string&) override { throw pulab::Error("not used"); }
-  std::shared_ptr<torch::optim::Optimizer> create_optimizer(const std::string&, pulab::ScoreModel&) override {
-    throw pulab::Error("not used");
-  }
-  bool resuming() const override { return false; }
-
-  pulab::Progress now{0, 10, 0};
 
  private:
-  std::shared_ptr<pulab::ScoreModel> model_;
-  torch::Tensor x_, none_;
-  pulab::SampleState state_;
   std::shared_ptr<pulab::Augmentation> weak_, strong_;
 };
 

@@ -19,6 +19,7 @@
 #include "pulab/risk_estimator.hpp"
 #include "pulab/sample_state.hpp"
 #include "pulab/training_hook.hpp"
+#include "context_double.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -47,39 +48,21 @@ double sig(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 double softplus(double x) { return std::log1p(std::exp(x)); }
 
 // A TrainingContext whose "model" scores sample id i as scores[i]; it counts the scoring calls.
-class FakeContext final : public pulab::TrainingContext {
+class FakeContext final : public pulab::test::ContextDouble {
  public:
   FakeContext(std::vector<double> scores, std::int64_t n_labeled, std::int64_t epochs)
-      : scores_(torch::tensor(scores, torch::kFloat)),
-        state_(n_labeled, std::int64_t(scores.size()) - n_labeled, 0.4, torch::kCPU),
-        epochs_(epochs) {}
+      : ContextDouble(n_labeled, std::int64_t(scores.size()) - n_labeled, 0.4, epochs),
+        scores_(torch::tensor(scores, torch::kFloat)) {}
 
-  pulab::ScoreModel& model() override { throw std::logic_error("no model"); }
-  torch::Device device() const override { return torch::kCPU; }
-  const torch::Tensor& x_train() const override { throw std::logic_error("no data"); }
-  const torch::Tensor& x_validation() const override { throw std::logic_error("no data"); }
-  const torch::Tensor& validation_labeled() const override { throw std::logic_error("no data"); }
-  const torch::Tensor& u_positive() const override { throw std::logic_error("not an oracle"); }
   torch::Tensor score(const torch::Tensor& ids, pulab::ScoreModel* /*model*/) override {
     ++score_calls;
     return scores_.index_select(0, ids);
   }
-  torch::Tensor score_inputs(const torch::Tensor&, pulab::ScoreModel*) override { throw std::logic_error("no"); }
-  pulab::SampleState& state() override { return state_; }
-  double prior() const override { return 0.4; }
   void set_prior(double) override { throw std::logic_error("robust_pu must not set the prior"); }
-  const pulab::Progress& progress() const override { return progress_; }
-  std::int64_t epochs() const override { return epochs_; }
-  std::shared_ptr<pulab::ScoreModel> create_model(const std::string&) override { throw std::logic_error("no"); }
-  std::shared_ptr<torch::optim::Optimizer> create_optimizer(const std::string&, pulab::ScoreModel&) override {
-    throw std::logic_error("no");
-  }
-  bool resuming() const override { return false; }
-  void reset_optimizer() override { ++optimizer_resets; }
 
   // Calls the hook's epoch start as the engine does at 0-based `epoch`.
   void start_epoch(pulab::TrainingHook& hook, std::int64_t epoch) {
-    progress_.epoch = epoch;
+    now.epoch = epoch;
     hook.on_epoch_start(*this);
   }
   std::vector<double> weights() const {
@@ -89,13 +72,9 @@ class FakeContext final : public pulab::TrainingContext {
   void set_scores(std::vector<double> scores) { scores_ = torch::tensor(scores, torch::kFloat); }
 
   int score_calls = 0;
-  int optimizer_resets = 0;
 
  private:
   torch::Tensor scores_;
-  pulab::SampleState state_;
-  pulab::Progress progress_;
-  std::int64_t epochs_;
 };
 
 void expect_weights(const std::vector<double>& actual, const std::vector<double>& expected, const std::string& what) {
