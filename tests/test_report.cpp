@@ -407,6 +407,28 @@ TEST(Report, WithoutGnuplotTheTablesAreStillWritten) {
   EXPECT_EQ(parse_table(r.markdown).at("naive").at("mnist_1k last"), "92.0 ± 1.0 (3)");
 }
 
+// A partial sweep (one method with 3 seeds, another with 2 so far): the plot says how many runs
+// its lines average, not the most of any line.
+TEST(Report, APlotOfAPartialSweepGivesTheRangeOfSeeds) {
+  const fs::path root = pulab::test::temp_dir("report_partial_results");
+  for (const auto& [method, seeds] : std::vector<std::pair<std::string, std::int64_t>>{{"naive", 3}, {"gradpu", 2}}) {
+    for (std::int64_t seed = 0; seed < seeds; ++seed) {
+      FakeRun f;
+      f.experiment = "partial";
+      f.method = method;
+      f.seed = seed;
+      write_run(root, f);
+    }
+  }
+  ReportOptions o = options_for(root, "report_partial");
+  o.plots = {"accuracy"};
+  make_report(o);
+  std::ifstream gp(o.out / "plots" / "accuracy_partial.gp");
+  std::stringstream script;
+  script << gp.rdbuf();
+  EXPECT_NE(script.str().find("mean of 2-3 seeds"), std::string::npos) << script.str().substr(0, 600);
+}
+
 TEST(Report, CommandLine) {
   const fs::path results = make_results();
   const fs::path out = pulab::test::temp_dir("report_cli");

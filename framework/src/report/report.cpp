@@ -43,14 +43,29 @@ void epoch_curve(const Runs& runs, const std::function<double(const EpochScores&
   }
 }
 
-std::size_t max_seeds(const Grid& g, const std::string& col) {
-  std::size_t n = 0;
-  for (const auto& r : g.rows)
-    if (const Cell* c = g.find(r, col)) n = std::max(n, c->best().runs.size());
-  return n;
+// The fewest and the most runs behind one line of column `col` (a partial sweep has both).
+struct SeedRange {
+  std::size_t fewest = 0, most = 0;
+};
+SeedRange seed_range(const Grid& g, const std::string& col) {
+  SeedRange range;
+  bool first = true;
+  for (const auto& r : g.rows) {
+    const Cell* c = g.find(r, col);
+    if (!c) continue;
+    const std::size_t n = c->best().runs.size();
+    range.fewest = first ? n : std::min(range.fewest, n);
+    range.most = std::max(range.most, n);
+    first = false;
+  }
+  return range;
 }
 
-std::string seeds_text(std::size_t n) { return n > 1 ? fmt::format("mean of {} seeds, band ±1 std", n) : "1 seed"; }
+std::string seeds_text(SeedRange seeds) {
+  if (seeds.most <= 1) return "1 seed";
+  if (seeds.fewest == seeds.most) return fmt::format("mean of {} seeds, band ±1 std", seeds.most);
+  return fmt::format("mean of {}-{} seeds (each line over its runs), band ±1 std", seeds.fewest, seeds.most);
+}
 
 std::string subtitle(const std::string& title, const std::string& seeds) {
   return title.empty() ? seeds : title + " · " + seeds;
@@ -67,7 +82,7 @@ PlotSet accuracy_plots(const Grid& g, const std::string& title) {
     Plot p;
     p.name = "accuracy_" + file_part(col);
     p.title = fmt::format("{} — test accuracy per epoch", col);
-    p.subtitle = subtitle(title, seeds_text(max_seeds(g, col)));
+    p.subtitle = subtitle(title, seeds_text(seed_range(g, col)));
     p.xlabel = "epoch";
     p.ylabel = "test accuracy [%]";
     p.y_min = 0;
@@ -92,7 +107,7 @@ PlotSet error_plots(const Grid& g, const std::string& title) {
     Plot p;
     p.name = "error_" + file_part(col);
     p.title = fmt::format("{} — test error of the P class (solid) and the N class (dashed)", col);
-    p.subtitle = subtitle(title, seeds_text(max_seeds(g, col)));
+    p.subtitle = subtitle(title, seeds_text(seed_range(g, col)));
     p.xlabel = "epoch";
     p.ylabel = "test error [%]";
     p.y_min = 0;
@@ -145,7 +160,7 @@ PlotSet alpha_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std
       }
     }
     p.title = fmt::format("{} — test accuracy per epoch by gradient-penalty strength α", col);
-    p.subtitle = subtitle(o.title, seeds_text(seeds));
+    p.subtitle = subtitle(o.title, seeds_text({seeds, seeds}));
     set.plots.push_back(std::move(p));
   }
   if (set.plots.empty()) warnings.push_back("--plot alpha: no run has " + o.alpha_key + "; no α plot");
