@@ -7,8 +7,10 @@ namespace pulab {
 // are reused, instead of going back to the kernel and being page-faulted in again on the next
 // batch. glibc's default returns blocks above an adaptive threshold (128 KiB at start) with munmap
 // and trims the heap top after every large free: a convolutional network's per-batch activations
-// (LeNet at batch 256: 6 MiB each) then cost ~12 page faults per KiB, and on this project's
-// virtual machines a LeNet epoch took 23 s instead of 5.4 s (docs/performance.md, bench `conv`).
+// (LeNet at batch 256: 6 MiB each) are then page-faulted in again at every step, depending on
+// which sizes the process happened to free first: on this project's virtual machines a LeNet
+// training epoch took 14.7 s instead of 5.0 s (bench `conv`; 22-24 s in a run's first epoch;
+// docs/performance.md).
 // Numbers are unchanged: only where buffers live changes. Skipped when PULAB_MALLOC_TUNING=0 or
 // when the user set MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ (their choice wins); a no-op
 // where the C library is not glibc. Returns whether the thresholds were set.
