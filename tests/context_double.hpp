@@ -3,10 +3,12 @@
 // the engine does where the test gives data (a model, training and validation inputs, the
 // progress) and throws an error naming the call where it does not. A test derives from it and
 // overrides only what it fakes (fixed scores, a recorded set_prior, extra models, augmentations).
-// It counts reset_optimizer calls, so a test can check when a method starts a new Adam.
+// It records reset_optimizer and begin_optimizer_stage calls, so a test can check when a method
+// starts a new Adam and with which settings.
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <torch/types.h>
 #include <torch/utils.h>
@@ -27,7 +29,12 @@ class ContextDouble : public TrainingContext {
   std::shared_ptr<ScoreModel> run_model;
   torch::Tensor x, x_val, val_labeled;
   Progress now;
-  int optimizer_resets = 0;
+  int optimizer_resets = 0;  // reset_optimizer() and begin_optimizer_stage() calls
+  struct StageCall {
+    std::int64_t epoch;
+    OptimizerStage stage;
+  };
+  std::vector<StageCall> optimizer_stages;  // begin_optimizer_stage() calls, with the epoch of each
 
   ScoreModel& model() override {
     if (!run_model) throw Error("test double: model() asked, but the test gave no model");
@@ -64,6 +71,10 @@ class ContextDouble : public TrainingContext {
   }
   bool resuming() const override { return false; }
   void reset_optimizer() override { ++optimizer_resets; }
+  void begin_optimizer_stage(const OptimizerStage& stage) override {
+    ++optimizer_resets;
+    optimizer_stages.push_back({now.epoch, stage});
+  }
 
  protected:
   SampleState state_;

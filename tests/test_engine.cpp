@@ -231,7 +231,7 @@ TEST(Cli, ErrorsAreOneClearLineWithANonZeroExit) {
   EXPECT_NE(missing.output.find("/no/such/file.toml: cannot open experiment file"), std::string::npos) << missing.output;
   const auto version = run_cli("--version");
   EXPECT_EQ(version.status, 0);
-  EXPECT_NE(version.output.find("pulab 0.3.0"), std::string::npos);
+  EXPECT_NE(version.output.find("pulab 0.4.0"), std::string::npos);
 }
 
 TEST(Cli, JobsRunsASweepInParallelProcessesWithTheSameResults) {

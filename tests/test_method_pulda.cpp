@@ -199,7 +199,9 @@ TEST(MethodPulda, OutOfRangeParametersNameTheirKey) {
       {"risk.alpha_cn=-0.1", "alpha_cn"},
       {"regularizer.pulda_mixup.warmup_fraction=1.5", "warmup_fraction"},
       {"regularizer.pulda_mixup.weight=-1", "weight"},
-      {"regularizer.pulda_mixup.alpha=0", "alpha"}};
+      {"regularizer.pulda_mixup.alpha=0", "alpha"},
+      {"regularizer.pulda_mixup.stage_lr_scale=0", "stage_lr_scale"},
+      {"regularizer.pulda_mixup.stage_weight_decay_scale=-1", "stage_weight_decay_scale"}};
   const std::string text = pulda_experiment();
   EXPECT_NO_THROW(pulab::test::resolve_text(text));
   for (const auto& [set, key] : bad) {
@@ -239,8 +241,11 @@ TEST(MethodPulda, MixupStageStartsPseudoLabelsAndUpdatesThem) {
   pulab::SampleState state(2, 4, 0.3, torch::kCPU);
   pulab::BuildContext build;
   build.input_shape = {3};
-  pulab::EngineContext context({&spec, &pulab::test::builtin_host().registries(), build, model.get(), &data, &state,
-                                0.3, false, false});
+  torch::optim::Adam run_optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
+  pulab::EngineContext::Setup setup{&spec, &pulab::test::builtin_host().registries(), build, model.get(), &data, &state,
+                                    0.3, false, false};
+  setup.optimizer = &run_optimizer;
+  pulab::EngineContext context(setup);
   hook->on_run_start(context);
 
   pulab::Batch batch;
@@ -270,8 +275,12 @@ TEST(MethodPulda, MixupStageStartsPseudoLabelsAndUpdatesThem) {
   EXPECT_TRUE(torch::equal(state.pseudo_label.slice(0, 2), torch::full({4}, 0.3f)));  // the engine's start value
 
   // Epoch 3: the stage starts; U's pseudo-labels are sigmoid(clamp(g, -0.5, 0.5)) of the model.
+  EXPECT_EQ(context.optimizer_stage().learning_rate_scale, 1.0);
   context.set_progress({30, 60, 3});
   hook->on_epoch_start(context);
+  // ... and the run's Adam starts afresh at the authors' ratios (1e-3 after 1e-4, 1e-4 after 5e-4).
+  EXPECT_EQ(context.optimizer_stage().learning_rate_scale, 10.0);
+  EXPECT_EQ(context.optimizer_stage().weight_decay_scale, 0.2);
   torch::Tensor g_u;
   {
     torch::NoGradGuard no_grad;
@@ -338,6 +347,29 @@ TEST(MethodPulda, LearnsSyntheticDataThroughBothStages) {
   std::printf("[ pulda    ] synthetic: test accuracy %.4f (without the mixup stage %.4f)\n",
               run["last"]["test"]["accuracy"].get<double>(), no_mixup["last"]["test"]["accuracy"].get<double>());
   EXPECT_GE(run["last"]["test"]["accuracy"].get<double>(), 0.9);
+}
+
+TEST(MethodPulda, TheMixupStageTrainsWithANewAdamAtTenTimesTheLearningRate) {
+  // 6 epochs: warm-up epochs 1-3, from epoch 4 the authors' new Adam (1e-3 after 1e-4).
+  const auto staged = pulab::test::train_text(pulda_experiment());
+  const auto one_adam = pulab::test::train_text(pulda_experiment(
+      "[regularizer.pulda_mixup]\nfresh_optimizer = false\nstage_lr_scale = 1.0\nstage_weight_decay_scale = 1.0\n"));
+  for (std::size_t e = 0; e < 6; ++e) {
+    const double lr = one_adam["epochs"][e]["lr"].get<double>();
+    EXPECT_DOUBLE_EQ(staged["epochs"][e]["lr"].get<double>(), e < 3 ? lr : 10 * lr) << "epoch " << e + 1;
+  }
+  EXPECT_EQ(staged["epochs"][2]["train_objective"], one_adam["epochs"][2]["train_objective"]);
+  EXPECT_NE(staged["epochs"][3]["train_objective"], one_adam["epochs"][3]["train_objective"]);
+  std::printf("[ pulda    ] synthetic: test accuracy %.4f with the stage's Adam, %.4f with one Adam\n",
+              staged["last"]["test"]["accuracy"].get<double>(), one_adam["last"]["test"]["accuracy"].get<double>());
+  // Results written before the key existed are the one-Adam runs.
+  const std::string legacy = pulab::config_fingerprint(pulab::test::resolve_text(pulda_experiment(
+      "[regularizer.pulda_mixup]\nfresh_optimizer = false\nstage_lr_scale = 1.0\nstage_weight_decay_scale = 1.0\n")).front());
+  EXPECT_EQ(legacy.find("stage_lr_scale"), std::string::npos) << legacy;
+  // Scales without the new Adam they are for: an error naming them.
+  const auto msg = pulab::test::error_message(
+      [] { pulab::test::make_component<pulab::Regularizer>("pulda_mixup", {{"fresh_optimizer", false}}); });
+  EXPECT_NE(msg.find("stage_lr_scale"), std::string::npos) << msg;
 }
 
 TEST(MethodPulda, AResumedRunContinuesBitIdentically) {

@@ -556,7 +556,8 @@ TEST(OpenLoopContext, ExtraModelsScoringAndThePrior) {
 
 TEST(OpenLoopContext, ResetOptimizerMakesTheNextStepAFreshAdamsFirstStep) {
   auto spec = pulab::test::resolve_text(pulab::test::quickstart_text()).front();
-  const auto adam_options = torch::optim::AdamOptions(1e-2).betas({0.9, 0.999});
+  // The run's Adam as the trainer builds it ([train] settings; the lr here is the schedule's).
+  const auto adam_options = torch::optim::AdamOptions(1e-2).betas({0.9, 0.999}).weight_decay(spec.train.weight_decay);
   torch::manual_seed(3);
   torch::nn::Linear used(3, 1), fresh(3, 1);
   torch::optim::Adam run_optimizer(used->parameters(), adam_options);
@@ -594,4 +595,50 @@ TEST(OpenLoopContext, ResetOptimizerMakesTheNextStepAFreshAdamsFirstStep) {
   pulab::EngineContext bare({&spec, &pulab::test::builtin_host().registries(), {}, nullptr, nullptr, nullptr, 0.3,
                              false, false});
   EXPECT_THROW(bare.reset_optimizer(), pulab::Error);
+}
+
+TEST(OpenLoopContext, AnOptimizerStageIsANewAdamAtTheScaledWeightDecay) {
+  auto spec = pulab::test::resolve_text(pulab::test::quickstart_text(), {"train.weight_decay=0.01"}).front();
+  const auto adam_options = torch::optim::AdamOptions(1e-2).betas({0.9, 0.999}).weight_decay(0.01);
+  torch::manual_seed(4);
+  torch::nn::Linear used(3, 1), fresh(3, 1);
+  torch::optim::Adam run_optimizer(used->parameters(), adam_options);
+  const auto x = torch::randn({8, 3});
+  const auto step = [&](torch::nn::Linear& layer, torch::optim::Optimizer& optimizer) {
+    optimizer.zero_grad();
+    layer->forward(x).pow(2).mean().backward();
+    optimizer.step();
+  };
+  for (int i = 0; i < 5; ++i) step(used, run_optimizer);
+  {
+    torch::NoGradGuard no_grad;
+    fresh->weight.copy_(used->weight);
+    fresh->bias.copy_(used->bias);
+  }
+  pulab::EngineContext::Setup setup{&spec, &pulab::test::builtin_host().registries(), {}, nullptr, nullptr, nullptr,
+                                    0.3, false, false};
+  setup.optimizer = &run_optimizer;
+  pulab::EngineContext context(setup);
+  EXPECT_EQ(context.optimizer_stage().learning_rate_scale, 1.0);
+  context.begin_optimizer_stage({0.1, 0.2});
+  EXPECT_TRUE(run_optimizer.state().empty());
+  EXPECT_EQ(context.optimizer_stage().learning_rate_scale, 0.1);
+  EXPECT_EQ(context.optimizer_stage().weight_decay_scale, 0.2);
+  const auto& options = static_cast<const torch::optim::AdamOptions&>(run_optimizer.param_groups().front().options());
+  EXPECT_DOUBLE_EQ(options.weight_decay(), 0.01 * 0.2);
+  // The next step is a new Adam's first step at weight decay 0.002 (the trainer sets the lr).
+  torch::optim::Adam new_optimizer(fresh->parameters(),
+                                   torch::optim::AdamOptions(1e-2).betas({0.9, 0.999}).weight_decay(0.01 * 0.2));
+  step(used, run_optimizer);
+  step(fresh, new_optimizer);
+  EXPECT_TRUE(torch::equal(used->weight, fresh->weight));
+  EXPECT_TRUE(torch::equal(used->bias, fresh->bias));
+  // reset_optimizer() is the stage {1, 1}: the run's weight decay again.
+  context.reset_optimizer();
+  EXPECT_EQ(context.optimizer_stage().learning_rate_scale, 1.0);
+  EXPECT_DOUBLE_EQ(options.weight_decay(), 0.01);
+  // Scales that are no learning rate or weight decay are refused.
+  EXPECT_THROW(context.begin_optimizer_stage({0.0, 1.0}), pulab::Error);
+  EXPECT_THROW(context.begin_optimizer_stage({1.0, -1.0}), pulab::Error);
+  EXPECT_THROW(context.begin_optimizer_stage({std::nan(""), 1.0}), pulab::Error);
 }

@@ -26,6 +26,9 @@ Augmentation& TrainingContext::augmentation(const std::string& role) {
   throw Error("this training context has no augmentations (asked for '" + role + "')");
 }
 void TrainingContext::reset_optimizer() { throw Error("this training context cannot reset the run's optimizer"); }
+void TrainingContext::begin_optimizer_stage(const OptimizerStage& /*stage*/) {
+  throw Error("this training context cannot change the run's optimizer");
+}
 std::shared_ptr<torch::optim::Optimizer> TrainingContext::create_module_optimizer(const std::string& key,
                                                                                   torch::nn::Module& /*module*/) {
   throw Error("this training context cannot create optimizers (asked for '" + key + "')");

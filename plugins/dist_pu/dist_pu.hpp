@@ -80,6 +80,8 @@ class DistPuStages final : public pulab::Regularizer, public pulab::TrainingHook
  private:
   double warmup_fraction_, entropy_weight_, mixup_stage_entropy_weight_, mixup_weight_, mixup_entropy_weight_,
       alpha_;
+  bool fresh_optimizer_;
+  pulab::OptimizerStage stage_optimizer_;  // the mixup stage's Adam, relative to the run's
   // Set by on_run_start: the run's epochs and the first epoch of the mixup stage. Before it (a
   // component used outside a run) the whole run is warm-up.
   std::int64_t epochs_ = 0;

@@ -21,10 +21,13 @@
 // - the entropy on U is over the batch's unlabeled samples only (their Ys != 1);
 // - pseudo-labels are soft (the score itself), initialised from the warm-up model in eval mode
 //   and refreshed from the training forward pass.
-// Deviation from the authors' code: their second stage builds a new Adam (lr 5e-5, weight decay
-// 1e-3, cosine to 0.7 lr) after a warm-up with lr 5e-4, weight decay 5e-3, cosine to 0; a pulab
-// component cannot change the run's optimizer, so one Adam and the run's [train] schedule serve
-// both stages (experiments/methods/dist_pu.toml says which).
+// The optimizer: the authors warm up with Adam (lr 5e-4, weight decay 5e-3, cosine to 0) and
+// build a new Adam for the second stage (lr 5e-5, weight decay 1e-3, cosine to 0.7 lr). At the
+// stage switch this hook starts the run's Adam afresh (fresh_optimizer) with their ratios applied
+// to the run's [train] settings: mixup_stage_lr_scale = 0.1 times the run's schedule,
+// mixup_stage_weight_decay_scale = 0.2 times its weight decay. Deviation: the stage keeps the
+// run's schedule shape (scaled), not the authors' second cosine. With fresh_optimizer = false (and
+// both scales 1) one Adam serves both stages, pulab 0.3's behaviour.
 #include <algorithm>
 #include <cmath>
 
@@ -53,13 +56,28 @@ pulab::Schema DistPuStages::schema() {
                              "mixup stage: weight of the entropy on the mixed samples (co_mix_entropy)")
               .at_least(0),
           pulab::param::real("mixup_alpha", 6.0, "mixup: lambda ~ Beta(mixup_alpha, mixup_alpha), one per batch")
-              .at_least(1e-6)};
+              .at_least(1e-6),
+          pulab::param::boolean("fresh_optimizer", true,
+                                "start the run's Adam afresh at the mixup stage (the authors' new optimizer)"),
+          pulab::param::real("mixup_stage_lr_scale", 0.1,
+                             "mixup stage: the run's learning rate times this (authors: 5e-5 after 5e-4)")
+              .range(1e-6, 1e6),
+          pulab::param::real("mixup_stage_weight_decay_scale", 0.2,
+                             "mixup stage: the run's weight decay times this (authors: 1e-3 after 5e-3)")
+              .range(0, 1e6)};
 }
 
 DistPuStages::DistPuStages(const pulab::Params& p)
     : warmup_fraction_(p.real("warmup_fraction")), entropy_weight_(p.real("entropy_weight")),
       mixup_stage_entropy_weight_(p.real("mixup_stage_entropy_weight")), mixup_weight_(p.real("mixup_weight")),
-      mixup_entropy_weight_(p.real("mixup_entropy_weight")), alpha_(p.real("mixup_alpha")) {}
+      mixup_entropy_weight_(p.real("mixup_entropy_weight")), alpha_(p.real("mixup_alpha")),
+      fresh_optimizer_(p.boolean("fresh_optimizer")),
+      stage_optimizer_{p.real("mixup_stage_lr_scale"), p.real("mixup_stage_weight_decay_scale")} {
+  if (!fresh_optimizer_ && (stage_optimizer_.learning_rate_scale != 1 || stage_optimizer_.weight_decay_scale != 1)) {
+    throw pulab::Error("regularizer 'dist_pu': mixup_stage_lr_scale and mixup_stage_weight_decay_scale set the new "
+                       "Adam of the mixup stage; with fresh_optimizer = false set both to 1");
+  }
+}
 
 pulab::StateUse DistPuStages::state_use() const {
   pulab::StateUse use;
@@ -86,6 +104,7 @@ void DistPuStages::on_run_start(pulab::TrainingContext& context) {
 
 void DistPuStages::on_epoch_start(pulab::TrainingContext& context) {
   if (context.progress().epoch != start_ || start_ >= epochs_) return;
+  if (fresh_optimizer_) context.begin_optimizer_stage(stage_optimizer_);
   pulab::SampleState& state = context.state();
   const auto u_ids = state.unlabeled_ids();
   const auto f = torch::sigmoid(context.score(u_ids));

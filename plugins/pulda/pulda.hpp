@@ -101,6 +101,8 @@ class PuldaMixup final : public pulab::Regularizer, public pulab::TrainingHook {
 
  private:
   double weight_, alpha_, warmup_fraction_, clamp_;
+  bool fresh_optimizer_;
+  pulab::OptimizerStage stage_optimizer_;  // the mixup stage's Adam, relative to the run's
   std::int64_t start_epoch_ = 0;
   // The batch's new pseudo-labels (sigmoid of the clean, clamped scores of its U samples, taken
   // before the optimizer step), written to the state by after_step.

@@ -26,6 +26,15 @@
 
 namespace pulab {
 
+// The optimizer settings of a method's later stage, relative to the run's [train] table: a method
+// whose authors train a second stage with a new Adam at another learning rate and weight decay
+// (Dist-PU: a tenth of the lr, a fifth of the weight decay; PULDA: ten times the lr) keeps their
+// ratios under any data set's settings.
+struct OptimizerStage {
+  double learning_rate_scale = 1.0;  // multiplies the run's learning-rate schedule from now on
+  double weight_decay_scale = 1.0;   // multiplies [train].weight_decay from now on
+};
+
 // What a hook sees of the run. Implemented by the engine.
 class TrainingContext {
  public:
@@ -72,7 +81,7 @@ class TrainingContext {
   // The run's [augmentation.<role>] (built with the data set's input shape); throws pulab::Error
   // naming the table to add when the run has none. Ask in on_run_start and keep the reference: it
   // lives as long as the run. (Not pure, so that test doubles of the context need not implement
-  // it: the default throws; likewise the two below.)
+  // it: the default throws; likewise the three below.)
   virtual Augmentation& augmentation(const std::string& role);
 
   // Starts the run's own optimizer afresh: Adam's moment estimates and step counts are dropped, as
@@ -81,6 +90,11 @@ class TrainingContext {
   // Call it from a hook (on_epoch_start, or after_step for a switch inside an epoch); the state
   // after the call is what the next checkpoint saves, so a resumed run continues bit-identically.
   virtual void reset_optimizer();
+  // reset_optimizer, and the new Adam's learning rate is the run's schedule times
+  // stage.learning_rate_scale and its weight decay [train].weight_decay times
+  // stage.weight_decay_scale until the next call (reset_optimizer() is the stage {1, 1}). The
+  // scales are saved in checkpoints; module optimizers keep the run's settings.
+  virtual void begin_optimizer_stage(const OptimizerStage& stage);
   // create_optimizer for any module a method adds beside the score model (a projection head, an
   // auxiliary network): Adam with the run's [train] settings, the run's learning-rate schedule,
   // saved in checkpoints under `key`.

@@ -9,7 +9,7 @@
 
 namespace pulab {
 
-inline constexpr std::uint32_t kPluginAbiVersion = 3;  // 3: TrainingContext augmentations, optimizer reset
-inline constexpr const char* kHostVersion = "0.3.0";
+inline constexpr std::uint32_t kPluginAbiVersion = 4;  // 4: TrainingContext::begin_optimizer_stage
+inline constexpr const char* kHostVersion = "0.4.0";
 
 }  // namespace pulab

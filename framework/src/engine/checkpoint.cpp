@@ -62,6 +62,9 @@ void save_checkpoint(const fs::path& file, const CheckpointParts& parts, const R
   archive.write("config", c10::IValue(config));
   save_state(archive, parts.context->state());
   archive.write("prior", torch::tensor(parts.context->prior(), torch::kDouble));
+  const OptimizerStage& stage = parts.context->optimizer_stage();
+  archive.write("optimizer_stage",
+                torch::tensor(std::vector<double>{stage.learning_rate_scale, stage.weight_decay_scale}, torch::kDouble));
   for (const auto& m : parts.context->extra_models()) {
     torch::serialize::OutputArchive a;
     m.model->save(a);
@@ -106,6 +109,11 @@ std::int64_t load_checkpoint(const fs::path& file, const CheckpointParts& parts,
     load_state(archive, parts.context->state());
     torch::Tensor prior;
     if (archive.try_read("prior", prior)) parts.context->restore_prior(prior.item<double>());
+    // Checkpoints from before pulab 0.4 have no stage: their runs trained on the run's settings.
+    torch::Tensor stage;
+    if (archive.try_read("optimizer_stage", stage)) {
+      parts.context->restore_optimizer_stage({stage[0].item<double>(), stage[1].item<double>()});
+    }
     for (const auto& m : parts.context->extra_models()) {
       torch::serialize::InputArchive a;
       archive.read("extra_model." + m.key, a);

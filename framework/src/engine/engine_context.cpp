@@ -70,11 +70,30 @@ std::shared_ptr<torch::optim::Optimizer> EngineContext::create_module_optimizer(
   return optimizer;
 }
 
-void EngineContext::reset_optimizer() {
+void EngineContext::reset_optimizer() { begin_optimizer_stage(OptimizerStage{}); }
+
+void EngineContext::begin_optimizer_stage(const OptimizerStage& stage) {
   if (!s_.optimizer) throw Error("reset_optimizer: this training context has no run optimizer");
+  if (!(stage.learning_rate_scale > 0) || !std::isfinite(stage.learning_rate_scale) ||
+      !(stage.weight_decay_scale >= 0) || !std::isfinite(stage.weight_decay_scale)) {
+    throw Error("begin_optimizer_stage: the learning-rate scale must be positive and the weight-decay scale "
+                "non-negative, got " + std::to_string(stage.learning_rate_scale) + " and " +
+                std::to_string(stage.weight_decay_scale));
+  }
   // Adam creates a parameter's moments and step count at its first step when it finds none: with
   // the state cleared, the next step is the first step of a new Adam over the same parameters.
   s_.optimizer->state().clear();
+  restore_optimizer_stage(stage);
+}
+
+void EngineContext::restore_optimizer_stage(const OptimizerStage& stage) {
+  stage_ = stage;
+  // The learning rate is set before every step (the trainer scales the schedule); the weight decay
+  // only here.
+  if (!s_.optimizer) return;
+  const double weight_decay = s_.spec->train.weight_decay * stage.weight_decay_scale;
+  for (auto& group : s_.optimizer->param_groups())
+    static_cast<torch::optim::AdamOptions&>(group.options()).weight_decay(weight_decay);
 }
 
 Augmentation& EngineContext::augmentation(const std::string& role) {

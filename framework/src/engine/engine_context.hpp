@@ -58,6 +58,7 @@ class EngineContext final : public TrainingContext {
   bool resuming() const override { return s_.resuming; }
   Augmentation& augmentation(const std::string& role) override;
   void reset_optimizer() override;
+  void begin_optimizer_stage(const OptimizerStage& stage) override;
   std::shared_ptr<torch::optim::Optimizer> create_module_optimizer(const std::string& key,
                                                                    torch::nn::Module& module) override;
 
@@ -65,6 +66,10 @@ class EngineContext final : public TrainingContext {
   void set_progress(const Progress& progress) { progress_ = progress; }
   void restore_prior(double prior) { prior_ = prior; }
   void finish_start() { s_.resuming = false; }
+  // The run optimizer's current stage (the trainer scales the schedule's lr by it; checkpoints
+  // save it) and its restoration from a checkpoint (the weight decay reapplied).
+  const OptimizerStage& optimizer_stage() const { return stage_; }
+  void restore_optimizer_stage(const OptimizerStage& stage);
   const std::vector<ExtraModel>& extra_models() const { return models_; }
   const std::vector<ExtraOptimizer>& extra_optimizers() const { return optimizers_; }
   // The run's [augmentation.<role>] tables no component asked for (a likely mistake, warned about).
@@ -76,6 +81,7 @@ class EngineContext final : public TrainingContext {
   Setup s_;
   double prior_;
   Progress progress_;
+  OptimizerStage stage_;
   std::vector<ExtraModel> models_;
   std::vector<ExtraOptimizer> optimizers_;
   std::vector<std::pair<std::string, std::shared_ptr<Augmentation>>> augmentations_;  // built on first request

@@ -94,7 +94,14 @@ const KeyAddedLater kKeysAddedLater[] = {{"train", "precision", R"("float32")"},
                                          {"regularizer.vpu_mixup", "batch_lambda", "false"},
                                          // pulab 0.3: a new Adam per stage; 0.2's runs kept one
                                          {"risk", "fresh_optimizer", "false"},
-                                         {"hook.predictive_trend", "fresh_optimizer", "false"}};
+                                         {"hook.predictive_trend", "fresh_optimizer", "false"},
+                                         // pulab 0.4: the mixup stage's own Adam; 0.3's runs kept the run's
+                                         {"regularizer.dist_pu", "fresh_optimizer", "false"},
+                                         {"regularizer.dist_pu", "mixup_stage_lr_scale", "1.0"},
+                                         {"regularizer.dist_pu", "mixup_stage_weight_decay_scale", "1.0"},
+                                         {"regularizer.pulda_mixup", "fresh_optimizer", "false"},
+                                         {"regularizer.pulda_mixup", "stage_lr_scale", "1.0"},
+                                         {"regularizer.pulda_mixup", "stage_weight_decay_scale", "1.0"}};
 
 // The configuration as compared between runs: without [report] (labels only), without where
 // results and data live (`res`, `./res/`, an absolute path and a moved or copied folder hold the

@@ -249,15 +249,17 @@ class Run {
     return rec;
   }
 
-  // The schedule's learning rate for this step, applied to the run's optimizer and every extra one.
+  // The schedule's learning rate for this step, applied to every extra optimizer and, times the
+  // scale of a method's optimizer stage, to the run's own; returns the run optimizer's.
   double set_learning_rate(const Progress& progress) {
     const double lr = schedule_.at(progress);
-    auto apply = [lr](torch::optim::Optimizer& optimizer) {
-      for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    auto apply = [](torch::optim::Optimizer& optimizer, double rate) {
+      for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(rate);
     };
-    apply(*optimizer_);
-    for (const auto& o : context_->extra_optimizers()) apply(*o.optimizer);
-    return lr;
+    const double run_lr = lr * context_->optimizer_stage().learning_rate_scale;
+    apply(*optimizer_, run_lr);
+    for (const auto& o : context_->extra_optimizers()) apply(*o.optimizer, lr);
+    return run_lr;
   }
 
   void print_epoch(const EpochRecord& rec, double seconds_per_epoch) const {
