@@ -554,36 +554,45 @@ TEST(OpenLoopContext, ExtraModelsScoringAndThePrior) {
   EXPECT_THROW(context.u_positive(), pulab::Error);
 }
 
+// A linear model after five steps of `options`' Adam (its moments and step counts built up), and a
+// copy of its weights, so that a test can compare the run's Adam after a reset with a new Adam.
+struct AdamAfterFiveSteps {
+  explicit AdamAfterFiveSteps(const torch::optim::AdamOptions& options) : optimizer(used->parameters(), options) {
+    for (int i = 0; i < 5; ++i) step(used, optimizer);
+    torch::NoGradGuard no_grad;
+    fresh->weight.copy_(used->weight);
+    fresh->bias.copy_(used->bias);
+  }
+  void step(torch::nn::Linear& layer, torch::optim::Optimizer& adam) {
+    adam.zero_grad();
+    layer->forward(x).pow(2).mean().backward();
+    adam.step();
+  }
+  // One step of the used model with the run's Adam and of the copy with `new_adam`: equal weights?
+  bool next_step_equals(torch::optim::Optimizer& new_adam) {
+    step(used, optimizer);
+    step(fresh, new_adam);
+    return torch::equal(used->weight, fresh->weight) && torch::equal(used->bias, fresh->bias);
+  }
+  torch::nn::Linear used{3, 1}, fresh{3, 1};
+  torch::Tensor x = torch::randn({8, 3});
+  torch::optim::Adam optimizer;  // the run's
+};
+
 TEST(OpenLoopContext, ResetOptimizerMakesTheNextStepAFreshAdamsFirstStep) {
   auto spec = pulab::test::resolve_text(pulab::test::quickstart_text()).front();
   // The run's Adam as the trainer builds it ([train] settings; the lr here is the schedule's).
   const auto adam_options = torch::optim::AdamOptions(1e-2).betas({0.9, 0.999}).weight_decay(spec.train.weight_decay);
   torch::manual_seed(3);
-  torch::nn::Linear used(3, 1), fresh(3, 1);
-  torch::optim::Adam run_optimizer(used->parameters(), adam_options);
-  const auto x = torch::randn({8, 3});
-  const auto step = [&](torch::nn::Linear& layer, torch::optim::Optimizer& optimizer) {
-    optimizer.zero_grad();
-    layer->forward(x).pow(2).mean().backward();
-    optimizer.step();
-  };
-  for (int i = 0; i < 5; ++i) step(used, run_optimizer);  // moments and step counts built up
-  {
-    torch::NoGradGuard no_grad;
-    fresh->weight.copy_(used->weight);
-    fresh->bias.copy_(used->bias);
-  }
+  AdamAfterFiveSteps run(adam_options);
   pulab::EngineContext::Setup setup{&spec, &pulab::test::builtin_host().registries(), {}, nullptr, nullptr, nullptr,
                                     0.3, false, false};
-  setup.optimizer = &run_optimizer;
+  setup.optimizer = &run.optimizer;
   pulab::EngineContext context(setup);
   context.reset_optimizer();
-  EXPECT_TRUE(run_optimizer.state().empty());
-  torch::optim::Adam new_optimizer(fresh->parameters(), adam_options);
-  step(used, run_optimizer);
-  step(fresh, new_optimizer);
-  EXPECT_TRUE(torch::equal(used->weight, fresh->weight));
-  EXPECT_TRUE(torch::equal(used->bias, fresh->bias));
+  EXPECT_TRUE(run.optimizer.state().empty());
+  torch::optim::Adam new_optimizer(run.fresh->parameters(), adam_options);
+  EXPECT_TRUE(run.next_step_equals(new_optimizer));
 
   // Any module gets an optimizer on the run's schedule (kept among the extra ones; keys unique).
   torch::nn::Linear head(3, 2);
@@ -599,40 +608,23 @@ TEST(OpenLoopContext, ResetOptimizerMakesTheNextStepAFreshAdamsFirstStep) {
 
 TEST(OpenLoopContext, AnOptimizerStageIsANewAdamAtTheScaledWeightDecay) {
   auto spec = pulab::test::resolve_text(pulab::test::quickstart_text(), {"train.weight_decay=0.01"}).front();
-  const auto adam_options = torch::optim::AdamOptions(1e-2).betas({0.9, 0.999}).weight_decay(0.01);
   torch::manual_seed(4);
-  torch::nn::Linear used(3, 1), fresh(3, 1);
-  torch::optim::Adam run_optimizer(used->parameters(), adam_options);
-  const auto x = torch::randn({8, 3});
-  const auto step = [&](torch::nn::Linear& layer, torch::optim::Optimizer& optimizer) {
-    optimizer.zero_grad();
-    layer->forward(x).pow(2).mean().backward();
-    optimizer.step();
-  };
-  for (int i = 0; i < 5; ++i) step(used, run_optimizer);
-  {
-    torch::NoGradGuard no_grad;
-    fresh->weight.copy_(used->weight);
-    fresh->bias.copy_(used->bias);
-  }
+  AdamAfterFiveSteps run(torch::optim::AdamOptions(1e-2).betas({0.9, 0.999}).weight_decay(0.01));
   pulab::EngineContext::Setup setup{&spec, &pulab::test::builtin_host().registries(), {}, nullptr, nullptr, nullptr,
                                     0.3, false, false};
-  setup.optimizer = &run_optimizer;
+  setup.optimizer = &run.optimizer;
   pulab::EngineContext context(setup);
   EXPECT_EQ(context.optimizer_stage().learning_rate_scale, 1.0);
   context.begin_optimizer_stage({0.1, 0.2});
-  EXPECT_TRUE(run_optimizer.state().empty());
+  EXPECT_TRUE(run.optimizer.state().empty());
   EXPECT_EQ(context.optimizer_stage().learning_rate_scale, 0.1);
   EXPECT_EQ(context.optimizer_stage().weight_decay_scale, 0.2);
-  const auto& options = static_cast<const torch::optim::AdamOptions&>(run_optimizer.param_groups().front().options());
+  const auto& options = static_cast<const torch::optim::AdamOptions&>(run.optimizer.param_groups().front().options());
   EXPECT_DOUBLE_EQ(options.weight_decay(), 0.01 * 0.2);
   // The next step is a new Adam's first step at weight decay 0.002 (the trainer sets the lr).
-  torch::optim::Adam new_optimizer(fresh->parameters(),
+  torch::optim::Adam new_optimizer(run.fresh->parameters(),
                                    torch::optim::AdamOptions(1e-2).betas({0.9, 0.999}).weight_decay(0.01 * 0.2));
-  step(used, run_optimizer);
-  step(fresh, new_optimizer);
-  EXPECT_TRUE(torch::equal(used->weight, fresh->weight));
-  EXPECT_TRUE(torch::equal(used->bias, fresh->bias));
+  EXPECT_TRUE(run.next_step_equals(new_optimizer));
   // reset_optimizer() is the stage {1, 1}: the run's weight decay again.
   context.reset_optimizer();
   EXPECT_EQ(context.optimizer_stage().learning_rate_scale, 1.0);

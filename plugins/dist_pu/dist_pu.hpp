@@ -14,6 +14,7 @@
 // f(x) > 0.5, i.e. g(x) > 0 (the engine's default decision rule).
 #include <cstdint>
 #include <limits>
+#include <optional>
 
 #include <torch/types.h>
 
@@ -80,8 +81,7 @@ class DistPuStages final : public pulab::Regularizer, public pulab::TrainingHook
  private:
   double warmup_fraction_, entropy_weight_, mixup_stage_entropy_weight_, mixup_weight_, mixup_entropy_weight_,
       alpha_;
-  bool fresh_optimizer_;
-  pulab::OptimizerStage stage_optimizer_;  // the mixup stage's Adam, relative to the run's
+  std::optional<pulab::OptimizerStage> stage_optimizer_;  // the mixup stage's new Adam (none: keep the run's)
   // Set by on_run_start: the run's epochs and the first epoch of the mixup stage. Before it (a
   // component used outside a run) the whole run is warm-up.
   std::int64_t epochs_ = 0;

@@ -37,47 +37,38 @@
 #include <pulab/error.hpp>
 #include <pulab/model.hpp>
 #include <pulab/sample_state.hpp>
+#include <pulab/stage_optimizer_params.hpp>
 
 #include "dist_pu.hpp"
 
 namespace pulab_dist_pu {
 
 pulab::Schema DistPuStages::schema() {
-  return {pulab::param::real("warmup_fraction", 0.5,
-                             "fraction of the run's epochs in the warm-up stage (mixup stage from floor(fraction * epochs))")
-              .range(0, 1),
-          pulab::param::real("entropy_weight", 2e-3, "warm-up stage: weight of the entropy of f on U (authors' co_mu)")
-              .at_least(0),
-          pulab::param::real("mixup_stage_entropy_weight", 4e-3,
-                             "mixup stage: weight of the entropy on U, ramped up from 0 by 1 - cos (co_entropy)")
-              .at_least(0),
-          pulab::param::real("mixup_weight", 5.0, "mixup stage: weight of the BCE on mixed samples (co_mixup)").at_least(0),
-          pulab::param::real("mixup_entropy_weight", 0.04,
-                             "mixup stage: weight of the entropy on the mixed samples (co_mix_entropy)")
-              .at_least(0),
-          pulab::param::real("mixup_alpha", 6.0, "mixup: lambda ~ Beta(mixup_alpha, mixup_alpha), one per batch")
-              .at_least(1e-6),
-          pulab::param::boolean("fresh_optimizer", true,
-                                "start the run's Adam afresh at the mixup stage (the authors' new optimizer)"),
-          pulab::param::real("mixup_stage_lr_scale", 0.1,
-                             "mixup stage: the run's learning rate times this (authors: 5e-5 after 5e-4)")
-              .range(1e-6, 1e6),
-          pulab::param::real("mixup_stage_weight_decay_scale", 0.2,
-                             "mixup stage: the run's weight decay times this (authors: 1e-3 after 5e-3)")
-              .range(0, 1e6)};
+  pulab::Schema schema{
+      pulab::param::real("warmup_fraction", 0.5,
+                         "fraction of the run's epochs in the warm-up stage (mixup stage from floor(fraction * epochs))")
+          .range(0, 1),
+      pulab::param::real("entropy_weight", 2e-3, "warm-up stage: weight of the entropy of f on U (authors' co_mu)")
+          .at_least(0),
+      pulab::param::real("mixup_stage_entropy_weight", 4e-3,
+                         "mixup stage: weight of the entropy on U, ramped up from 0 by 1 - cos (co_entropy)")
+          .at_least(0),
+      pulab::param::real("mixup_weight", 5.0, "mixup stage: weight of the BCE on mixed samples (co_mixup)").at_least(0),
+      pulab::param::real("mixup_entropy_weight", 0.04,
+                         "mixup stage: weight of the entropy on the mixed samples (co_mix_entropy)")
+          .at_least(0),
+      pulab::param::real("mixup_alpha", 6.0, "mixup: lambda ~ Beta(mixup_alpha, mixup_alpha), one per batch")
+          .at_least(1e-6)};
+  pulab::add_stage_optimizer_params(schema, "mixup_stage_", {0.1, "authors: 5e-5 after 5e-4"},
+                                    {0.2, "authors: 1e-3 after 5e-3"});
+  return schema;
 }
 
 DistPuStages::DistPuStages(const pulab::Params& p)
     : warmup_fraction_(p.real("warmup_fraction")), entropy_weight_(p.real("entropy_weight")),
       mixup_stage_entropy_weight_(p.real("mixup_stage_entropy_weight")), mixup_weight_(p.real("mixup_weight")),
       mixup_entropy_weight_(p.real("mixup_entropy_weight")), alpha_(p.real("mixup_alpha")),
-      fresh_optimizer_(p.boolean("fresh_optimizer")),
-      stage_optimizer_{p.real("mixup_stage_lr_scale"), p.real("mixup_stage_weight_decay_scale")} {
-  if (!fresh_optimizer_ && (stage_optimizer_.learning_rate_scale != 1 || stage_optimizer_.weight_decay_scale != 1)) {
-    throw pulab::Error("regularizer 'dist_pu': mixup_stage_lr_scale and mixup_stage_weight_decay_scale set the new "
-                       "Adam of the mixup stage; with fresh_optimizer = false set both to 1");
-  }
-}
+      stage_optimizer_(pulab::stage_optimizer_of(p, "mixup_stage_", "regularizer 'dist_pu'")) {}
 
 pulab::StateUse DistPuStages::state_use() const {
   pulab::StateUse use;
@@ -104,7 +95,7 @@ void DistPuStages::on_run_start(pulab::TrainingContext& context) {
 
 void DistPuStages::on_epoch_start(pulab::TrainingContext& context) {
   if (context.progress().epoch != start_ || start_ >= epochs_) return;
-  if (fresh_optimizer_) context.begin_optimizer_stage(stage_optimizer_);
+  if (stage_optimizer_) context.begin_optimizer_stage(*stage_optimizer_);
   pulab::SampleState& state = context.state();
   const auto u_ids = state.unlabeled_ids();
   const auto f = torch::sigmoid(context.score(u_ids));

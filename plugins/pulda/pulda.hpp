@@ -10,6 +10,7 @@
 //   pulda_mixup.cpp         regularizer + hook `pulda_mixup`: the alignment stage's mixup towards
 //                           pseudo-labels that the model keeps updating (state column pseudo_label)
 #include <cstdint>
+#include <optional>
 
 #include <torch/serialize/archive.h>
 #include <torch/types.h>
@@ -101,8 +102,7 @@ class PuldaMixup final : public pulab::Regularizer, public pulab::TrainingHook {
 
  private:
   double weight_, alpha_, warmup_fraction_, clamp_;
-  bool fresh_optimizer_;
-  pulab::OptimizerStage stage_optimizer_;  // the mixup stage's Adam, relative to the run's
+  std::optional<pulab::OptimizerStage> stage_optimizer_;  // the mixup stage's new Adam (none: keep the run's)
   std::int64_t start_epoch_ = 0;
   // The batch's new pseudo-labels (sigmoid of the clean, clamped scores of its U samples, taken
   // before the optimizer step), written to the state by after_step.

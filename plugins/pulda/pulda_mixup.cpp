@@ -31,41 +31,31 @@
 
 #include <torch/types.h>
 
-#include <pulab/error.hpp>
 #include <pulab/model.hpp>
 #include <pulab/sample_state.hpp>
+#include <pulab/stage_optimizer_params.hpp>
 
 #include "pulda.hpp"
 
 namespace pulab_pulda {
 
 pulab::Schema PuldaMixup::schema() {
-  return {pulab::param::real("weight", 4.2, "weight of the mixup BCE (the authors' co_mixup)").at_least(0),
-          pulab::param::real("alpha", 11.0, "one lambda ~ Beta(alpha, alpha) per batch").range(1e-3, 1e3),
-          pulab::param::real("warmup_fraction", 0.5,
-                             "fraction of train.epochs before the mixup stage (the authors: 60 of 120)")
-              .range(0, 1),
-          pulab::param::real("clamp", 10.0, "scores are clamped to [-clamp, clamp] in the mixup and the pseudo-labels")
-              .range(1e-3, 1e3),
-          pulab::param::boolean("fresh_optimizer", true,
-                                "start the run's Adam afresh at the mixup stage (the authors' new optimizer)"),
-          pulab::param::real("stage_lr_scale", 10.0,
-                             "mixup stage: the run's learning rate times this (authors: 1e-3 after 1e-4)")
-              .range(1e-6, 1e6),
-          pulab::param::real("stage_weight_decay_scale", 0.2,
-                             "mixup stage: the run's weight decay times this (authors: 1e-4 after 5e-4)")
-              .range(0, 1e6)};
+  pulab::Schema schema{
+      pulab::param::real("weight", 4.2, "weight of the mixup BCE (the authors' co_mixup)").at_least(0),
+      pulab::param::real("alpha", 11.0, "one lambda ~ Beta(alpha, alpha) per batch").range(1e-3, 1e3),
+      pulab::param::real("warmup_fraction", 0.5,
+                         "fraction of train.epochs before the mixup stage (the authors: 60 of 120)")
+          .range(0, 1),
+      pulab::param::real("clamp", 10.0, "scores are clamped to [-clamp, clamp] in the mixup and the pseudo-labels")
+          .range(1e-3, 1e3)};
+  pulab::add_stage_optimizer_params(schema, "stage_", {10.0, "authors: 1e-3 after 1e-4"},
+                                    {0.2, "authors: 1e-4 after 5e-4"});
+  return schema;
 }
 
 PuldaMixup::PuldaMixup(const pulab::Params& p)
     : weight_(p.real("weight")), alpha_(p.real("alpha")), warmup_fraction_(p.real("warmup_fraction")),
-      clamp_(p.real("clamp")), fresh_optimizer_(p.boolean("fresh_optimizer")),
-      stage_optimizer_{p.real("stage_lr_scale"), p.real("stage_weight_decay_scale")} {
-  if (!fresh_optimizer_ && (stage_optimizer_.learning_rate_scale != 1 || stage_optimizer_.weight_decay_scale != 1)) {
-    throw pulab::Error("regularizer 'pulda_mixup': stage_lr_scale and stage_weight_decay_scale set the new Adam of "
-                       "the mixup stage; with fresh_optimizer = false set both to 1");
-  }
-}
+      clamp_(p.real("clamp")), stage_optimizer_(pulab::stage_optimizer_of(p, "stage_", "regularizer 'pulda_mixup'")) {}
 
 pulab::StateUse PuldaMixup::state_use() const {
   pulab::StateUse use;
@@ -85,7 +75,7 @@ void PuldaMixup::on_run_start(pulab::TrainingContext& context) {
 
 void PuldaMixup::on_epoch_start(pulab::TrainingContext& context) {
   if (context.progress().epoch != start_epoch_) return;
-  if (fresh_optimizer_) context.begin_optimizer_stage(stage_optimizer_);
+  if (stage_optimizer_) context.begin_optimizer_stage(*stage_optimizer_);
   // The stage begins: every unlabeled sample's pseudo-label from the warmed-up model. (A run
   // resumed later in the stage gets the column back from its checkpoint.)
   pulab::SampleState& state = context.state();
