@@ -278,6 +278,45 @@ TEST(Engine, AFinishedResultOfAnotherConfigurationIsReportedNotSkippedNorOverwri
   EXPECT_EQ(test::read_json(result_path(first[0]))["status"], "finished");
 }
 
+TEST(Cli, RedoStaleRunsAStaleRunAgainAndKeepsItsOldResultBeside) {
+  const auto dir = test::temp_dir("redo_stale");
+  std::ofstream(dir / "sweep.toml") << test::quickstart_text() << "\n[sweep]\n\"train.seed\" = [0, 1]\n";
+  const std::string common =
+      (dir / "sweep.toml").string() + " --quiet --set train.epochs=1 --set output_dir=" + (dir / "out").string();
+  ASSERT_EQ(run_cli("run " + common).status, 0);
+  const json old_seed0 = test::read_json(dir / "out" / "seed-0" / "result.json");
+  // Another learning rate: both runs are stale; without the flag they are reported, not redone.
+  const auto refused = run_cli("run " + common + " --set train.lr=0.002");
+  EXPECT_EQ(refused.status, 1) << refused.output;
+  EXPECT_NE(refused.output.find("--redo-stale"), std::string::npos) << refused.output;
+  // With it (one process, then --jobs 2 for the other path): each run is done again, and its old
+  // result is kept beside, unchanged.
+  for (const std::string jobs : {"", " --jobs 2 --threads 2"}) {
+    const auto redone = run_cli("run " + common + " --set train.lr=" + (jobs.empty() ? "0.002" : "0.003") +
+                                " --redo-stale" + jobs);
+    EXPECT_EQ(redone.status, 0) << redone.output;
+    EXPECT_NE(redone.output.find("kept as result.json.stale-"), std::string::npos) << redone.output;
+  }
+  for (const char* id : {"seed-0", "seed-1"}) {
+    std::vector<json> aside;
+    for (const auto& entry : fs::directory_iterator(dir / "out" / id)) {
+      if (entry.path().filename().string().rfind("result.json.stale-", 0) == 0) aside.push_back(test::read_json(entry.path()));
+    }
+    ASSERT_EQ(aside.size(), 2u) << id;  // lr 1e-3 (the quickstart's) and 0.002, each set aside once
+    EXPECT_EQ(test::read_json(dir / "out" / id / "result.json")["config"]["train"]["lr"], 0.003) << id;
+  }
+  bool found_original = false;
+  for (const auto& entry : fs::directory_iterator(dir / "out" / "seed-0")) {
+    if (entry.path().filename().string().rfind("result.json.stale-", 0) == 0)
+      found_original = found_original || test::read_json(entry.path()) == old_seed0;
+  }
+  EXPECT_TRUE(found_original);
+  // Current results are skipped as before, with or without the flag.
+  const auto again = run_cli("run " + common + " --set train.lr=0.003 --redo-stale");
+  EXPECT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("0 finished, 2 skipped"), std::string::npos) << again.output;
+}
+
 TEST(Engine, ACheckpointOfAnotherConfigurationIsRefused) {
   const auto dir = test::temp_dir("ckpt_config");
   auto specs = test::resolve_text(test::quickstart_text(), {"train.epochs=4", "output_dir=" + dir.string()});

@@ -58,6 +58,9 @@ const CommandHelp kCommands[] = {
   --expect-plan HASH   refuse to run unless the sweep still expands to the runs HASH was made of
                        (pulab slurm puts it in its scripts)
   --max-epochs N       stop each run after N more epochs, N >= 1 (it resumes next time)
+  --redo-stale         run again each finished run whose result another configuration produced
+                       (`pulab plan` marks them stale, e.g. after an upgrade changed a default); its
+                       old result.json is kept beside as result.json.stale-<time>
   --quiet              no progress lines (the closing summary stays)
                        exit status: 0 done, 1 a run failed, 2 a usage or configuration error,
                        3 nothing done because every run is running elsewhere (another process's heartbeat)
@@ -246,12 +249,12 @@ int cmd_run(const std::vector<std::string>& args) {
   std::string file, only, shard_text, expect_plan, position;
   CommonArgs common;
   std::int64_t jobs = 1, threads = 0, max_epochs = -1;
-  bool quiet = false;
+  bool quiet = false, redo_stale = false;
   po::options_description desc;
   desc.add_options()("file", po::value(&file))("set", po::value(&common.overrides)->composing())(
       "plugin-dir", po::value(&common.plugin_dirs)->composing())("jobs", po::value(&jobs))("threads", po::value(&threads))(
       "only", po::value(&only))("max-epochs", po::value(&max_epochs))("quiet", po::bool_switch(&quiet))(
-      "shard", po::value(&shard_text))("expect-plan", po::value(&expect_plan))("position", po::value(&position));
+      "redo-stale", po::bool_switch(&redo_stale))("shard", po::value(&shard_text))("expect-plan", po::value(&expect_plan))("position", po::value(&position));
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
@@ -301,6 +304,7 @@ int cmd_run(const std::vector<std::string>& args) {
   options.threads = threads;
   options.quiet = quiet;
   options.max_epochs_this_call = max_epochs;
+  options.redo_stale = redo_stale;
   if (!position.empty()) {  // hidden: set by a --jobs parent for its child's progress lines
     std::size_t k = 0, m = 0;
     if (std::sscanf(position.c_str(), "%zu/%zu", &k, &m) == 2 && k < m) {

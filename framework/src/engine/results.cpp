@@ -50,9 +50,27 @@ bool run_finished(const RunSpec& spec) {
   }
 }
 
-fs::path set_aside_corrupt_result(const RunSpec& spec) {
+namespace {
+
+// Renames the run's result.json to result.json.<tag>-<YYYYmmdd-HHMMSS> (-2, -3, ... if taken).
+fs::path set_result_aside(const RunSpec& spec, const std::string& tag) {
   const fs::path file = result_path(spec);
-  std::ifstream in(file);
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+  const std::string base = file.string() + "." + tag + "-" + stamp;
+  fs::path aside = base;
+  for (int n = 2; fs::exists(aside); ++n) aside = base + "-" + std::to_string(n);
+  fs::rename(file, aside);
+  return aside;
+}
+
+}  // namespace
+
+fs::path set_aside_corrupt_result(const RunSpec& spec) {
+  std::ifstream in(result_path(spec));
   if (!in) return {};
   try {
     const json j = json::parse(in);
@@ -60,15 +78,12 @@ fs::path set_aside_corrupt_result(const RunSpec& spec) {
   } catch (const std::exception&) {
   }
   in.close();
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::localtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-  fs::path aside = file.string() + ".corrupt-" + stamp;
-  for (int n = 2; fs::exists(aside); ++n) aside = file.string() + ".corrupt-" + stamp + "-" + std::to_string(n);
-  fs::rename(file, aside);
-  return aside;
+  return set_result_aside(spec, "corrupt");
+}
+
+fs::path set_aside_stale_result(const RunSpec& spec) {
+  if (!run_finished(spec) || stale_result(spec).empty()) return {};
+  return set_result_aside(spec, "stale");
 }
 
 namespace {
@@ -166,7 +181,7 @@ std::string stale_result(const RunSpec& spec) {
                                             comparable_config(stored), "");
   if (diff.empty()) return "";
   return result_path(spec).string() + " was produced by another configuration (first difference: " + diff +
-         "); delete it to run again, or set another output_dir";
+         "); run with --redo-stale to run it again (the old file is kept beside), or set another output_dir";
 }
 
 std::string config_fingerprint(const RunSpec& spec) {

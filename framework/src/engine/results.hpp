@@ -24,6 +24,10 @@ bool run_finished(const RunSpec& spec);
 // it to result.json.corrupt-<YYYYmmdd-HHMMSS> and returns the new path; else returns "". A corrupt
 // result is never overwritten silently: the rerun keeps it aside and says so.
 std::filesystem::path set_aside_corrupt_result(const RunSpec& spec);
+// When the run finished with a stale result (stale_result non-empty), renames its result.json to
+// result.json.stale-<YYYYmmdd-HHMMSS> and returns the new path, so that the run is done again
+// under the current configuration; else returns "". Reports read result.json only.
+std::filesystem::path set_aside_stale_result(const RunSpec& spec);
 // For a finished run: "" when its result was produced by this configuration, else a message
 // naming the first key that differs (the file is then stale: re-running would not redo it).
 // [report] labels, output_dir and data_dir do not count (where results and data live is not part

@@ -27,6 +27,9 @@ struct SweepOptions {
   // Rebuild <output_dir>/summary.csv after the runs. Off for a shard or a single --only run: shards
   // of one sweep never write the same file (`pulab report` / `pulab status --summary` merge them).
   bool write_summary = true;
+  // Run again a finished run whose result another configuration produced (an upgrade changed a
+  // default, a base file was edited), keeping its old result.json beside; off: report it as failed.
+  bool redo_stale = false;
 };
 
 struct SweepOutcome {
