@@ -163,6 +163,7 @@ TEST(MethodDistPu, SchemaRangesAreCheckedAndNameTheKey) {
            {"mixup_alpha = 0.0", "mixup_alpha"},
            {"mixup_alfa = 6.0", "mixup_alfa"},
            {"mixup_stage_lr_scale = 0.0", "mixup_stage_lr_scale"},
+           {"mixup_stage_final_lr_factor = -0.7", "mixup_stage_final_lr_factor"},
            {"mixup_stage_weight_decay_scale = -0.2", "mixup_stage_weight_decay_scale"},
            {"fresh_optimizer = 1", "fresh_optimizer"}}) {
     const auto msg = pulab::test::error_message([&] { pulab::test::resolve_text(base + line + "\n"); });
@@ -260,15 +261,20 @@ TEST(MethodDistPu, MixupStageStartsANewAdamAtTheAuthorsRatios) {
     context.at_epoch(epoch);
     hook->on_epoch_start(context);
   }
-  // Once, at the switch: the authors' 5e-5 after 5e-4 and weight decay 1e-3 after 5e-3.
+  // Once, at the switch: the authors' 5e-5 after 5e-4, cosine to 0.7 of it, weight decay 1e-3 after 5e-3.
   ASSERT_EQ(context.optimizer_stages.size(), 1u);
   EXPECT_EQ(context.optimizer_stages[0].epoch, 2);
   EXPECT_DOUBLE_EQ(context.optimizer_stages[0].stage.learning_rate_scale, 0.1);
+  EXPECT_TRUE(context.optimizer_stages[0].stage.own_schedule);
+  EXPECT_DOUBLE_EQ(context.optimizer_stages[0].stage.final_lr_factor, 0.7);
   EXPECT_DOUBLE_EQ(context.optimizer_stages[0].stage.weight_decay_scale, 0.2);
 
   // fresh_optimizer = false (both scales 1): one Adam for the whole run, pulab 0.3's behaviour.
   auto one_adam = as_hook(pulab::test::make_component<pulab::Regularizer>(
-      "dist_pu", {{"fresh_optimizer", false}, {"mixup_stage_lr_scale", 1.0}, {"mixup_stage_weight_decay_scale", 1.0}}));
+      "dist_pu", {{"fresh_optimizer", false},
+                  {"mixup_stage_lr_scale", 1.0},
+                  {"mixup_stage_final_lr_factor", 1.0},
+                  {"mixup_stage_weight_decay_scale", 1.0}}));
   FakeContext c2(tiny_x(), 1, 5, 0.4);
   one_adam->on_run_start(c2);
   for (std::int64_t epoch = 0; epoch < 5; ++epoch) {
@@ -282,30 +288,40 @@ TEST(MethodDistPu, MixupStageStartsANewAdamAtTheAuthorsRatios) {
   EXPECT_NE(msg.find("mixup_stage_lr_scale"), std::string::npos) << msg;
 }
 
-TEST(MethodDistPu, TheMixupStageTrainsAtATenthOfTheRunsLearningRate) {
+TEST(MethodDistPu, TheMixupStageTrainsOnTheAuthorsOwnSchedule) {
   const fs::path method = fs::path(PULAB_SOURCE_DIR) / "experiments" / "methods" / "dist_pu.toml";
   const std::string text = "base = [\"" + base_file().string() + "\", \"" + method.string() + "\"]\n";
   const auto staged = pulab::test::train_text(text);
   const auto one_adam = pulab::test::train_text(
       text + "[regularizer.dist_pu]\nfresh_optimizer = false\nmixup_stage_lr_scale = 1.0\n"
-             "mixup_stage_weight_decay_scale = 1.0\n");
-  for (std::size_t e = 0; e < 5; ++e) {
-    const double lr = one_adam["epochs"][e]["lr"].get<double>();
-    EXPECT_DOUBLE_EQ(staged["epochs"][e]["lr"].get<double>(), e < 2 ? lr : 0.1 * lr) << "epoch " << e + 1;
+             "mixup_stage_final_lr_factor = 1.0\nmixup_stage_weight_decay_scale = 1.0\n");
+  const double lr = staged["config"]["train"]["lr"].get<double>();
+  // The warm-up (epochs 1-2) is the same run; from epoch 3 the stage's cosine from 0.1 lr falls to
+  // 0.07 lr at the last step (the epoch's lr is that of its last step).
+  for (std::size_t e = 0; e < 2; ++e) {
+    EXPECT_EQ(staged["epochs"][e]["lr"], one_adam["epochs"][e]["lr"]) << "epoch " << e + 1;
   }
-  // The warm-up is the same run; the stage changes what follows.
   EXPECT_EQ(staged["epochs"][1]["train_objective"], one_adam["epochs"][1]["train_objective"]);
+  for (std::size_t e = 2; e < 5; ++e) {
+    const double stage_lr = staged["epochs"][e]["lr"].get<double>();
+    EXPECT_LE(stage_lr, 0.1 * lr * (1 + 1e-12)) << "epoch " << e + 1;
+    EXPECT_GE(stage_lr, 0.07 * lr * (1 - 1e-12)) << "epoch " << e + 1;
+    if (e > 2) EXPECT_LT(stage_lr, staged["epochs"][e - 1]["lr"].get<double>()) << "epoch " << e + 1;
+  }
+  EXPECT_DOUBLE_EQ(staged["epochs"][4]["lr"].get<double>(), 0.07 * lr);
   EXPECT_NE(staged["epochs"][4]["train_objective"], one_adam["epochs"][4]["train_objective"]);
 }
 
 TEST(MethodDistPu, ResultsFromBeforeTheStageOptimizerAreTheRunsWithOneAdam) {
   const std::string text = base_line() + "[risk]\nname = \"dist_pu\"\n[regularizer.dist_pu]\n";
   const auto one_adam = pulab::test::resolve_text(
-      text + "fresh_optimizer = false\nmixup_stage_lr_scale = 1.0\nmixup_stage_weight_decay_scale = 1.0\n").front();
+      text + "fresh_optimizer = false\nmixup_stage_lr_scale = 1.0\nmixup_stage_final_lr_factor = 1.0\n"
+             "mixup_stage_weight_decay_scale = 1.0\n").front();
   const auto staged = pulab::test::resolve_text(text).front();
   const std::string legacy = pulab::config_fingerprint(one_adam);
   EXPECT_EQ(legacy.find("fresh_optimizer"), std::string::npos) << legacy;
   EXPECT_EQ(legacy.find("mixup_stage_lr_scale"), std::string::npos) << legacy;
+  EXPECT_EQ(legacy.find("mixup_stage_final_lr_factor"), std::string::npos) << legacy;
   EXPECT_NE(pulab::config_fingerprint(staged).find("\"fresh_optimizer\":true"), std::string::npos);
 }
 

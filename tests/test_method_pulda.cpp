@@ -201,6 +201,7 @@ TEST(MethodPulda, OutOfRangeParametersNameTheirKey) {
       {"regularizer.pulda_mixup.weight=-1", "weight"},
       {"regularizer.pulda_mixup.alpha=0", "alpha"},
       {"regularizer.pulda_mixup.stage_lr_scale=0", "stage_lr_scale"},
+      {"regularizer.pulda_mixup.stage_final_lr_factor=-1", "stage_final_lr_factor"},
       {"regularizer.pulda_mixup.stage_weight_decay_scale=-1", "stage_weight_decay_scale"}};
   const std::string text = pulda_experiment();
   EXPECT_NO_THROW(pulab::test::resolve_text(text));
@@ -280,7 +281,10 @@ TEST(MethodPulda, MixupStageStartsPseudoLabelsAndUpdatesThem) {
   hook->on_epoch_start(context);
   // ... and the run's Adam starts afresh at the authors' ratios (1e-3 after 1e-4, 1e-4 after 5e-4).
   EXPECT_EQ(context.optimizer_stage().learning_rate_scale, 10.0);
+  EXPECT_TRUE(context.optimizer_stage().own_schedule);
+  EXPECT_EQ(context.optimizer_stage().final_lr_factor, 0.7);
   EXPECT_EQ(context.optimizer_stage().weight_decay_scale, 0.2);
+  EXPECT_EQ(context.optimizer_stage_start(), 30);
   torch::Tensor g_u;
   {
     torch::NoGradGuard no_grad;
@@ -349,24 +353,31 @@ TEST(MethodPulda, LearnsSyntheticDataThroughBothStages) {
   EXPECT_GE(run["last"]["test"]["accuracy"].get<double>(), 0.9);
 }
 
-TEST(MethodPulda, TheMixupStageTrainsWithANewAdamAtTenTimesTheLearningRate) {
-  // 6 epochs: warm-up epochs 1-3, from epoch 4 the authors' new Adam (1e-3 after 1e-4).
+TEST(MethodPulda, TheMixupStageTrainsWithANewAdamOnTheAuthorsSchedule) {
+  // 6 epochs: warm-up epochs 1-3, from epoch 4 the authors' new Adam: 1e-3 after 1e-4, cosine to 0.7 of it.
+  const std::string one_adam_keys =
+      "[regularizer.pulda_mixup]\nfresh_optimizer = false\nstage_lr_scale = 1.0\nstage_final_lr_factor = 1.0\n"
+      "stage_weight_decay_scale = 1.0\n";
   const auto staged = pulab::test::train_text(pulda_experiment());
-  const auto one_adam = pulab::test::train_text(pulda_experiment(
-      "[regularizer.pulda_mixup]\nfresh_optimizer = false\nstage_lr_scale = 1.0\nstage_weight_decay_scale = 1.0\n"));
-  for (std::size_t e = 0; e < 6; ++e) {
-    const double lr = one_adam["epochs"][e]["lr"].get<double>();
-    EXPECT_DOUBLE_EQ(staged["epochs"][e]["lr"].get<double>(), e < 3 ? lr : 10 * lr) << "epoch " << e + 1;
+  const auto one_adam = pulab::test::train_text(pulda_experiment(one_adam_keys));
+  const double lr = staged["config"]["train"]["lr"].get<double>();
+  for (std::size_t e = 0; e < 3; ++e) EXPECT_EQ(staged["epochs"][e]["lr"], one_adam["epochs"][e]["lr"]) << e + 1;
+  for (std::size_t e = 3; e < 6; ++e) {
+    const double stage_lr = staged["epochs"][e]["lr"].get<double>();
+    EXPECT_LE(stage_lr, 10 * lr * (1 + 1e-12)) << "epoch " << e + 1;
+    EXPECT_GE(stage_lr, 7 * lr * (1 - 1e-12)) << "epoch " << e + 1;
   }
+  EXPECT_DOUBLE_EQ(staged["epochs"][5]["lr"].get<double>(), 7 * lr);
   EXPECT_EQ(staged["epochs"][2]["train_objective"], one_adam["epochs"][2]["train_objective"]);
   EXPECT_NE(staged["epochs"][3]["train_objective"], one_adam["epochs"][3]["train_objective"]);
   std::printf("[ pulda    ] synthetic: test accuracy %.4f with the stage's Adam, %.4f with one Adam\n",
               staged["last"]["test"]["accuracy"].get<double>(), one_adam["last"]["test"]["accuracy"].get<double>());
-  // Results written before the key existed are the one-Adam runs.
-  const std::string legacy = pulab::config_fingerprint(pulab::test::resolve_text(pulda_experiment(
-      "[regularizer.pulda_mixup]\nfresh_optimizer = false\nstage_lr_scale = 1.0\nstage_weight_decay_scale = 1.0\n")).front());
+  // Results written before the keys existed are the one-Adam runs.
+  const std::string legacy =
+      pulab::config_fingerprint(pulab::test::resolve_text(pulda_experiment(one_adam_keys)).front());
   EXPECT_EQ(legacy.find("stage_lr_scale"), std::string::npos) << legacy;
-  // Scales without the new Adam they are for: an error naming them.
+  EXPECT_EQ(legacy.find("stage_final_lr_factor"), std::string::npos) << legacy;
+  // Settings without the new Adam they are for: an error naming them.
   const auto msg = pulab::test::error_message(
       [] { pulab::test::make_component<pulab::Regularizer>("pulda_mixup", {{"fresh_optimizer", false}}); });
   EXPECT_NE(msg.find("stage_lr_scale"), std::string::npos) << msg;

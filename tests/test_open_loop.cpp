@@ -629,7 +629,21 @@ TEST(OpenLoopContext, AnOptimizerStageIsANewAdamAtTheScaledWeightDecay) {
   context.reset_optimizer();
   EXPECT_EQ(context.optimizer_stage().learning_rate_scale, 1.0);
   EXPECT_DOUBLE_EQ(options.weight_decay(), 0.01);
-  // Scales that are no learning rate or weight decay are refused.
+  // Without a schedule of its own the stage scales the run's; with one, it anneals by cosine from
+  // scale * [train].lr (here 1e-3 * 2) at the call's iteration to final_lr_factor of that at the
+  // run's last step.
+  const pulab::Progress now{10, 31, 1};
+  context.begin_optimizer_stage({0.1, 1.0});
+  EXPECT_DOUBLE_EQ(context.run_learning_rate(5e-4, now), 5e-5);
+  context.set_progress(now);
+  context.begin_optimizer_stage({2.0, 1.0, true, 0.5});
+  EXPECT_EQ(context.optimizer_stage_start(), 10);
+  ASSERT_DOUBLE_EQ(spec.train.lr, 1e-3);
+  EXPECT_DOUBLE_EQ(context.run_learning_rate(7.0, now), 2e-3);  // the run's schedule plays no part
+  EXPECT_DOUBLE_EQ(context.run_learning_rate(7.0, {20, 31, 2}), 2e-3 * 0.75);
+  EXPECT_DOUBLE_EQ(context.run_learning_rate(7.0, {30, 31, 3}), 1e-3);
+  // Settings that are no learning rate or weight decay are refused.
+  EXPECT_THROW(context.begin_optimizer_stage({1.0, 1.0, true, -0.5}), pulab::Error);
   EXPECT_THROW(context.begin_optimizer_stage({0.0, 1.0}), pulab::Error);
   EXPECT_THROW(context.begin_optimizer_stage({1.0, -1.0}), pulab::Error);
   EXPECT_THROW(context.begin_optimizer_stage({std::nan(""), 1.0}), pulab::Error);

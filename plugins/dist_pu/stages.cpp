@@ -24,10 +24,11 @@
 // The optimizer: the authors warm up with Adam (lr 5e-4, weight decay 5e-3, cosine to 0) and
 // build a new Adam for the second stage (lr 5e-5, weight decay 1e-3, cosine to 0.7 lr). At the
 // stage switch this hook starts the run's Adam afresh (fresh_optimizer) with their ratios applied
-// to the run's [train] settings: mixup_stage_lr_scale = 0.1 times the run's schedule,
-// mixup_stage_weight_decay_scale = 0.2 times its weight decay. Deviation: the stage keeps the
-// run's schedule shape (scaled), not the authors' second cosine. With fresh_optimizer = false (and
-// both scales 1) one Adam serves both stages, pulab 0.3's behaviour.
+// to the run's [train] settings: from mixup_stage_lr_scale = 0.1 times [train].lr, cosine to
+// mixup_stage_final_lr_factor = 0.7 of that at the run's end, weight decay
+// mixup_stage_weight_decay_scale = 0.2 times the run's. The warm-up keeps the run's schedule (not
+// the authors' cosine to 0). With fresh_optimizer = false (the three others 1) one Adam on the
+// run's schedule serves both stages, pulab 0.3's behaviour.
 #include <algorithm>
 #include <cmath>
 
@@ -60,7 +61,7 @@ pulab::Schema DistPuStages::schema() {
       pulab::param::real("mixup_alpha", 6.0, "mixup: lambda ~ Beta(mixup_alpha, mixup_alpha), one per batch")
           .at_least(1e-6)};
   pulab::add_stage_optimizer_params(schema, "mixup_stage_", {0.1, "authors: 5e-5 after 5e-4"},
-                                    {0.2, "authors: 1e-3 after 5e-3"});
+                                    {0.7, "authors: cosine to 0.7 lr"}, {0.2, "authors: 1e-3 after 5e-3"});
   return schema;
 }
 

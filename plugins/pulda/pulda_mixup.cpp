@@ -21,9 +21,10 @@
 //   - the optimizer: the authors switch from Adam (lr 1e-4, weight decay 5e-4, cosine) to a new
 //     Adam (lr 1e-3, weight decay 1e-4, cosine to 0.7 lr) at the stage change; this hook starts
 //     the run's Adam afresh there (fresh_optimizer) with their ratios applied to the run's [train]
-//     settings (stage_lr_scale = 10 times the run's schedule, stage_weight_decay_scale = 0.2 times
-//     its weight decay); the stage keeps the run's schedule shape, not the authors' second cosine.
-//     fresh_optimizer = false (both scales 1) keeps one Adam, pulab 0.3's behaviour;
+//     settings: from stage_lr_scale = 10 times [train].lr, cosine to stage_final_lr_factor = 0.7 of
+//     that at the run's end, weight decay stage_weight_decay_scale = 0.2 times the run's (the
+//     warm-up keeps the run's schedule). fresh_optimizer = false (the three others 1) keeps one
+//     Adam, pulab 0.3's behaviour;
 //   - the risk `pulda` stays the same through both stages (no reset of its averages);
 //   - Beta draws from two Gamma draws (torch::_standard_gamma), the partner permutation from
 //     torch::randperm, both on the global generator (lambda first, then the permutation).
@@ -49,7 +50,7 @@ pulab::Schema PuldaMixup::schema() {
       pulab::param::real("clamp", 10.0, "scores are clamped to [-clamp, clamp] in the mixup and the pseudo-labels")
           .range(1e-3, 1e3)};
   pulab::add_stage_optimizer_params(schema, "stage_", {10.0, "authors: 1e-3 after 1e-4"},
-                                    {0.2, "authors: 1e-4 after 5e-4"});
+                                    {0.7, "authors: cosine to 0.7 lr"}, {0.2, "authors: 1e-4 after 5e-4"});
   return schema;
 }
 

@@ -3,8 +3,11 @@
 // so that every such method spells, documents and checks them alike:
 //   fresh_optimizer             start the run's Adam afresh when the stage begins
 //   <prefix>lr_scale            the stage's learning rate: the run's schedule times this
+//   <prefix>final_lr_factor     the stage's learning rate anneals by cosine to this fraction of its start
 //   <prefix>weight_decay_scale  the stage's weight decay: the run's [train].weight_decay times this
-// Defaults are the ratios of the method's authors (their stage's setting over their first stage's).
+// The stage's learning rate starts at <prefix>lr_scale times [train].lr (OptimizerStage with
+// own_schedule). Defaults are the method's authors' ratios (their stage's setting over their first
+// stage's).
 #include <optional>
 #include <string>
 
@@ -19,10 +22,10 @@ struct StageScale {
 };
 
 void add_stage_optimizer_params(Schema& schema, const std::string& prefix, const StageScale& lr_scale,
-                                const StageScale& weight_decay_scale);
+                                const StageScale& final_lr_factor, const StageScale& weight_decay_scale);
 
-// The stage the keys describe, or none with fresh_optimizer = false, where both scales must be 1
-// (pulab::Error naming them and `component` otherwise: scales without the new Adam they are for).
+// The stage the keys describe, or none with fresh_optimizer = false, where the three others must be
+// 1 (pulab::Error naming them and `component` otherwise: settings without the new Adam they are for).
 std::optional<OptimizerStage> stage_optimizer_of(const Params& params, const std::string& prefix,
                                                  const std::string& component);
 

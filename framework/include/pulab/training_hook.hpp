@@ -26,13 +26,18 @@
 
 namespace pulab {
 
-// The optimizer settings of a method's later stage, relative to the run's [train] table: a method
-// whose authors train a second stage with a new Adam at another learning rate and weight decay
-// (Dist-PU: a tenth of the lr, a fifth of the weight decay; PULDA: ten times the lr) keeps their
+// The optimizer settings of a method's later stage, relative to the run's [train] table, so that a
+// method whose authors train a second stage with a new Adam and its own scheduler (Dist-PU: a
+// tenth of the warm-up's learning rate, PULDA: ten times; both cosine to 0.7 of it) keeps their
 // ratios under any data set's settings.
 struct OptimizerStage {
-  double learning_rate_scale = 1.0;  // multiplies the run's learning-rate schedule from now on
-  double weight_decay_scale = 1.0;   // multiplies [train].weight_decay from now on
+  // Without a schedule of its own (own_schedule false) the stage's learning rate is the run's
+  // schedule times learning_rate_scale. With own_schedule it starts at learning_rate_scale times
+  // [train].lr and anneals by cosine to final_lr_factor times that at the run's last step.
+  double learning_rate_scale = 1.0;
+  double weight_decay_scale = 1.0;  // multiplies [train].weight_decay from now on
+  bool own_schedule = false;
+  double final_lr_factor = 1.0;
 };
 
 // What a hook sees of the run. Implemented by the engine.
@@ -90,10 +95,9 @@ class TrainingContext {
   // Call it from a hook (on_epoch_start, or after_step for a switch inside an epoch); the state
   // after the call is what the next checkpoint saves, so a resumed run continues bit-identically.
   virtual void reset_optimizer();
-  // reset_optimizer, and the new Adam's learning rate is the run's schedule times
-  // stage.learning_rate_scale and its weight decay [train].weight_decay times
-  // stage.weight_decay_scale until the next call (reset_optimizer() is the stage {1, 1}). The
-  // scales are saved in checkpoints; module optimizers keep the run's settings.
+  // reset_optimizer, and until the next call the new Adam trains at the stage's learning rate and
+  // weight decay (OptimizerStage; reset_optimizer() is the default stage: the run's settings). The
+  // stage is saved in checkpoints; module optimizers keep the run's settings.
   virtual void begin_optimizer_stage(const OptimizerStage& stage);
   // create_optimizer for any module a method adds beside the score model (a projection head, an
   // auxiliary network): Adam with the run's [train] settings, the run's learning-rate schedule,

@@ -64,7 +64,10 @@ void save_checkpoint(const fs::path& file, const CheckpointParts& parts, const R
   archive.write("prior", torch::tensor(parts.context->prior(), torch::kDouble));
   const OptimizerStage& stage = parts.context->optimizer_stage();
   archive.write("optimizer_stage",
-                torch::tensor(std::vector<double>{stage.learning_rate_scale, stage.weight_decay_scale}, torch::kDouble));
+                torch::tensor(std::vector<double>{stage.learning_rate_scale, stage.weight_decay_scale,
+                                                  stage.own_schedule ? 1.0 : 0.0, stage.final_lr_factor,
+                                                  double(parts.context->optimizer_stage_start())},
+                              torch::kDouble));
   for (const auto& m : parts.context->extra_models()) {
     torch::serialize::OutputArchive a;
     m.model->save(a);
@@ -112,7 +115,9 @@ std::int64_t load_checkpoint(const fs::path& file, const CheckpointParts& parts,
     // Checkpoints from before pulab 0.4 have no stage: their runs trained on the run's settings.
     torch::Tensor stage;
     if (archive.try_read("optimizer_stage", stage)) {
-      parts.context->restore_optimizer_stage({stage[0].item<double>(), stage[1].item<double>()});
+      const auto v = [&stage](int i, double otherwise) { return i < stage.numel() ? stage[i].item<double>() : otherwise; };
+      parts.context->restore_optimizer_stage({v(0, 1), v(1, 1), v(2, 0) != 0, v(3, 1)},
+                                             static_cast<std::int64_t>(v(4, 0)));
     }
     for (const auto& m : parts.context->extra_models()) {
       torch::serialize::InputArchive a;

@@ -1,5 +1,6 @@
 #include "engine/engine_context.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <torch/torch.h>
@@ -74,26 +75,36 @@ void EngineContext::reset_optimizer() { begin_optimizer_stage(OptimizerStage{});
 
 void EngineContext::begin_optimizer_stage(const OptimizerStage& stage) {
   if (!s_.optimizer) throw Error("reset_optimizer: this training context has no run optimizer");
-  if (!(stage.learning_rate_scale > 0) || !std::isfinite(stage.learning_rate_scale) ||
-      !(stage.weight_decay_scale >= 0) || !std::isfinite(stage.weight_decay_scale)) {
-    throw Error("begin_optimizer_stage: the learning-rate scale must be positive and the weight-decay scale "
-                "non-negative, got " + std::to_string(stage.learning_rate_scale) + " and " +
-                std::to_string(stage.weight_decay_scale));
+  const auto positive = [](double v) { return std::isfinite(v) && v > 0; };
+  const auto non_negative = [](double v) { return std::isfinite(v) && v >= 0; };
+  if (!positive(stage.learning_rate_scale) || !non_negative(stage.weight_decay_scale) ||
+      !non_negative(stage.final_lr_factor)) {
+    throw Error("begin_optimizer_stage: the learning-rate scale must be positive, the weight-decay scale and the final "
+                "learning-rate factor non-negative; got " + std::to_string(stage.learning_rate_scale) + ", " +
+                std::to_string(stage.weight_decay_scale) + ", " + std::to_string(stage.final_lr_factor));
   }
   // Adam creates a parameter's moments and step count at its first step when it finds none: with
   // the state cleared, the next step is the first step of a new Adam over the same parameters.
   s_.optimizer->state().clear();
-  restore_optimizer_stage(stage);
+  restore_optimizer_stage(stage, progress_.iteration);
 }
 
-void EngineContext::restore_optimizer_stage(const OptimizerStage& stage) {
+void EngineContext::restore_optimizer_stage(const OptimizerStage& stage, std::int64_t start_iteration) {
   stage_ = stage;
-  // The learning rate is set before every step (the trainer scales the schedule); the weight decay
-  // only here.
+  stage_start_ = start_iteration;
+  // The learning rate is set before every step (run_learning_rate); the weight decay only here.
   if (!s_.optimizer) return;
   const double weight_decay = s_.spec->train.weight_decay * stage.weight_decay_scale;
   for (auto& group : s_.optimizer->param_groups())
     static_cast<torch::optim::AdamOptions&>(group.options()).weight_decay(weight_decay);
+}
+
+double EngineContext::run_learning_rate(double run_lr, const Progress& progress) const {
+  if (!stage_.own_schedule) return run_lr * stage_.learning_rate_scale;
+  const double start = s_.spec->train.lr * stage_.learning_rate_scale;
+  const std::int64_t span = progress.total_iterations - 1 - stage_start_;
+  const double t = span > 0 ? std::clamp(double(progress.iteration - stage_start_) / double(span), 0.0, 1.0) : 1.0;
+  return start * (stage_.final_lr_factor + (1 - stage_.final_lr_factor) * 0.5 * (1 + std::cos(M_PI * t)));
 }
 
 Augmentation& EngineContext::augmentation(const std::string& role) {

@@ -66,10 +66,13 @@ class EngineContext final : public TrainingContext {
   void set_progress(const Progress& progress) { progress_ = progress; }
   void restore_prior(double prior) { prior_ = prior; }
   void finish_start() { s_.resuming = false; }
-  // The run optimizer's current stage (the trainer scales the schedule's lr by it; checkpoints
-  // save it) and its restoration from a checkpoint (the weight decay reapplied).
+  // The run optimizer's current stage and the iteration it began at (checkpoints save both), its
+  // restoration from a checkpoint (the weight decay reapplied), and the run optimizer's learning
+  // rate at `progress` given the run's schedule's `run_lr` there.
   const OptimizerStage& optimizer_stage() const { return stage_; }
-  void restore_optimizer_stage(const OptimizerStage& stage);
+  std::int64_t optimizer_stage_start() const { return stage_start_; }
+  void restore_optimizer_stage(const OptimizerStage& stage, std::int64_t start_iteration);
+  double run_learning_rate(double run_lr, const Progress& progress) const;
   const std::vector<ExtraModel>& extra_models() const { return models_; }
   const std::vector<ExtraOptimizer>& extra_optimizers() const { return optimizers_; }
   // The run's [augmentation.<role>] tables no component asked for (a likely mistake, warned about).
@@ -82,6 +85,7 @@ class EngineContext final : public TrainingContext {
   double prior_;
   Progress progress_;
   OptimizerStage stage_;
+  std::int64_t stage_start_ = 0;
   std::vector<ExtraModel> models_;
   std::vector<ExtraOptimizer> optimizers_;
   std::vector<std::pair<std::string, std::shared_ptr<Augmentation>>> augmentations_;  // built on first request

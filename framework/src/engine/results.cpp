@@ -114,9 +114,11 @@ const KeyAddedLater kKeysAddedLater[] = {{"train", "precision", R"("float32")"},
                                          {"regularizer.dist_pu", "fresh_optimizer", "false"},
                                          {"regularizer.dist_pu", "mixup_stage_lr_scale", "1.0"},
                                          {"regularizer.dist_pu", "mixup_stage_weight_decay_scale", "1.0"},
+                                         {"regularizer.dist_pu", "mixup_stage_final_lr_factor", "1.0"},
                                          {"regularizer.pulda_mixup", "fresh_optimizer", "false"},
                                          {"regularizer.pulda_mixup", "stage_lr_scale", "1.0"},
-                                         {"regularizer.pulda_mixup", "stage_weight_decay_scale", "1.0"}};
+                                         {"regularizer.pulda_mixup", "stage_weight_decay_scale", "1.0"},
+                                         {"regularizer.pulda_mixup", "stage_final_lr_factor", "1.0"}};
 
 // The configuration as compared between runs: without [report] (labels only), without where
 // results and data live (`res`, `./res/`, an absolute path and a moved or copied folder hold the

@@ -249,14 +249,15 @@ class Run {
     return rec;
   }
 
-  // The schedule's learning rate for this step, applied to every extra optimizer and, times the
-  // scale of a method's optimizer stage, to the run's own; returns the run optimizer's.
+  // The schedule's learning rate for this step, applied to every extra optimizer and, through a
+  // method's optimizer stage (EngineContext::run_learning_rate), to the run's own; returns the
+  // run optimizer's.
   double set_learning_rate(const Progress& progress) {
     const double lr = schedule_.at(progress);
     auto apply = [](torch::optim::Optimizer& optimizer, double rate) {
       for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(rate);
     };
-    const double run_lr = lr * context_->optimizer_stage().learning_rate_scale;
+    const double run_lr = context_->run_learning_rate(lr, progress);
     apply(*optimizer_, run_lr);
     for (const auto& o : context_->extra_optimizers()) apply(*o.optimizer, lr);
     return run_lr;
