@@ -74,7 +74,7 @@ std::shared_ptr<torch::optim::Optimizer> EngineContext::create_module_optimizer(
 void EngineContext::reset_optimizer() { begin_optimizer_stage(OptimizerStage{}); }
 
 void EngineContext::begin_optimizer_stage(const OptimizerStage& stage) {
-  if (!s_.optimizer) throw Error("reset_optimizer: this training context has no run optimizer");
+  if (!s_.optimizer) throw Error("this training context has no run optimizer to start afresh");
   const auto positive = [](double v) { return std::isfinite(v) && v > 0; };
   const auto non_negative = [](double v) { return std::isfinite(v) && v >= 0; };
   if (!positive(stage.learning_rate_scale) || !non_negative(stage.weight_decay_scale) ||

@@ -25,26 +25,28 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A run whose result.json says it finished is done again only when its result is stale (another
-// configuration wrote it) and the sweep was asked to redo stale runs: the old result is then kept
-// beside as result.json.stale-<stamp>. A stale result is otherwise reported as a failure, never
-// overwritten. Returns true when the run is to run again.
-bool redo_finished_run(const RunSpec& spec, const SweepOptions& options, const std::string& label,
-                       SweepOutcome& outcome) {
+// What becomes of a run whose result.json says it finished: skipped (its result is current),
+// reported as a failure (another configuration produced it; never overwritten), or, when the
+// sweep was asked to redo stale runs, run again with the old result kept beside as
+// result.json.stale-<stamp>.
+enum class FinishedRun { Current, Stale, RunAgain };
+
+FinishedRun check_finished_run(const RunSpec& spec, const SweepOptions& options, const std::string& label,
+                               SweepOutcome& outcome) {
   const std::string stale = stale_result(spec);
   if (stale.empty()) {
     ++outcome.skipped;
-    return false;
+    return FinishedRun::Current;
   }
   if (options.redo_stale) {
     const fs::path aside = set_aside_stale_result(spec);
     fmt::print(stderr, "{} its result was produced by another configuration; kept as {}; running the run again\n",
                label, aside.filename().string());
-    return true;
+    return FinishedRun::RunAgain;
   }
   fmt::print(stderr, "{} {}\n", label, stale);
   outcome.failures.emplace_back(spec.run_id, stale);
-  return false;
+  return FinishedRun::Stale;
 }
 
 void record_failure(const RunSpec& spec, const std::string& message, SweepOutcome& outcome) {
@@ -73,11 +75,9 @@ void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, co
     const RunSpec& spec = runs[i];
     if (run_finished(spec)) {
       const std::string label = fmt::format("[run {}/{} {}]", i + 1, runs.size(), spec.run_id);
-      const std::size_t skipped_before = outcome.skipped;
-      if (!redo_finished_run(spec, options, label, outcome)) {
-        if (!options.quiet && outcome.skipped > skipped_before) fmt::print("{} finished earlier; skipped\n", label);
-        continue;
-      }
+      const FinishedRun finished = check_finished_run(spec, options, label, outcome);
+      if (finished == FinishedRun::Current && !options.quiet) fmt::print("{} finished earlier; skipped\n", label);
+      if (finished != FinishedRun::RunAgain) continue;
     }
     // running.json: `pulab status` sees the run as running, and no second process trains it at once.
     std::string held_by;
@@ -165,7 +165,10 @@ void run_in_children(const std::vector<RunSpec>& runs, const SweepOptions& optio
   };
   for (std::size_t index = 0; index < runs.size(); ++index) {
     const RunSpec& spec = runs[index];
-    if (run_finished(spec) && !redo_finished_run(spec, options, "[" + spec.run_id + "]", outcome)) continue;
+    if (run_finished(spec) &&
+        check_finished_run(spec, options, "[" + spec.run_id + "]", outcome) != FinishedRun::RunAgain) {
+      continue;
+    }
     while (static_cast<std::int64_t>(running.size()) >= options.jobs) reap_one();
     std::string error;
     if (const pid_t pid = spawn_child(spec, index, runs.size(), options, per_job, error); pid > 0) {
