@@ -1,7 +1,10 @@
 // The training engine end to end on synthetic data: accuracy, determinism, resume, failures.
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -201,6 +204,17 @@ TEST(Cli, DescribeShowsTheSchema) {
   EXPECT_EQ(c.status, 0) << c.output;
   EXPECT_NE(c.output.find("loss"), std::string::npos) << c.output;
   EXPECT_NE(c.output.find("\"sigmoid\""), std::string::npos) << c.output;
+  // Keys longer than the usual column (Dist-PU's mixup_stage_weight_decay_scale) keep the columns
+  // aligned: every parameter line ("  key  type  = default  help") has its " = " at one place.
+  const auto long_keys = run_cli("describe dist_pu");
+  EXPECT_NE(long_keys.output.find("mixup_stage_weight_decay_scale"), std::string::npos) << long_keys.output;
+  std::set<std::size_t> columns;
+  std::istringstream lines(long_keys.output);
+  for (std::string line; std::getline(lines, line);) {
+    const bool parameter = line.size() > 2 && line.rfind("  ", 0) == 0 && std::islower(static_cast<unsigned char>(line[2]));
+    if (parameter) columns.insert(line.find(" = "));
+  }
+  EXPECT_EQ(columns.size(), 1u) << long_keys.output;
   const auto bad = run_cli("describe naiv");
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.output.find("did you mean 'naive'?"), std::string::npos) << bad.output;

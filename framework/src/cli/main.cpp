@@ -1,4 +1,5 @@
 // The pulab command line: run, plan, plugins, describe, report.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -473,6 +474,8 @@ int cmd_plugins(const std::vector<std::string>& args) {
 
 void print_schema(const Schema& schema) {
   if (schema.specs().empty()) fmt::print("  (no parameters)\n");
+  std::size_t key_width = 18;  // the key column fits the longest key, so the columns stay aligned
+  for (const auto& s : schema.specs()) key_width = std::max(key_width, s.key.size());
   for (const auto& s : schema.specs()) {
     std::string constraint;
     if (!s.choices.empty()) {
@@ -482,8 +485,8 @@ void print_schema(const Schema& schema) {
     } else if (s.min) {
       constraint = fmt::format(">= {}", *s.min);
     }
-    fmt::print("  {:<18} {:<18} = {:<14} {}{}\n", s.key, to_string(s.type), format_param(s.default_value), s.help,
-               constraint.empty() ? "" : " (" + constraint + ")");
+    fmt::print("  {:<{}} {:<18} = {:<14} {}{}\n", s.key, key_width, to_string(s.type), format_param(s.default_value),
+               s.help, constraint.empty() ? "" : " (" + constraint + ")");
   }
 }
 
