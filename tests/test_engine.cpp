@@ -331,6 +331,72 @@ TEST(Cli, RedoStaleRunsAStaleRunAgainAndKeepsItsOldResultBeside) {
   EXPECT_NE(again.output.find("0 finished, 2 skipped"), std::string::npos) << again.output;
 }
 
+// A sweep overlapping another (here: a learning-rate grid holding the other sweep's lr for seed 0)
+// takes the finished result of the same computation instead of training it; the result is the
+// one training would give (the same run trained afresh matches it epoch by epoch), and says where
+// it came from.
+TEST(Cli, ReuseFromTakesTheResultOfTheSameComputationFromAnotherSweep) {
+  const auto dir = test::temp_dir("reuse_from");
+  std::ofstream(dir / "seeds.toml") << test::quickstart_text() << "\n[sweep]\n\"train.seed\" = [0, 1]\n";
+  std::ofstream(dir / "rates.toml") << test::quickstart_text() << "\n[sweep]\n\"train.lr\" = [0.001, 0.002]\n";
+  const std::string epochs = " --quiet --set train.epochs=2";
+  ASSERT_EQ(run_cli("run " + (dir / "seeds.toml").string() + epochs + " --set output_dir=" + (dir / "a").string()).status, 0);
+  const std::string rates = (dir / "rates.toml").string() + epochs + " --set name=\"lr_search\"";
+  const std::string from_a = " --reuse-from " + (dir / "a").string();
+
+  const auto plan = run_cli("plan " + (dir / "rates.toml").string() + " --set train.epochs=2 --set name=\"lr_search\"" +
+                            " --set output_dir=" + (dir / "b").string() + from_a);
+  EXPECT_EQ(plan.status, 0) << plan.output;
+  EXPECT_NE(plan.output.find("reusable"), std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.find("pending"), std::string::npos) << plan.output;
+
+  // One process, then --jobs 2 (the parent reuses, children train the rest).
+  for (const std::string out : {"b", "b_jobs"}) {
+    const auto run = run_cli("run " + rates + " --set output_dir=" + (dir / out).string() + from_a +
+                             (out == "b" ? "" : " --jobs 2 --threads 2"));
+    EXPECT_EQ(run.status, 0) << run.output;
+    EXPECT_NE(run.output.find("1 finished, 0 skipped (finished earlier), 0 interrupted, 0 failed, 1 reused"),
+              std::string::npos) << run.output;
+  }
+  const json source = test::read_json(dir / "a" / "seed-0" / "result.json");
+  std::vector<json> reused, trained;
+  for (const auto& run_dir : fs::directory_iterator(dir / "b")) {
+    if (!fs::exists(run_dir.path() / "result.json")) continue;
+    const json r = test::read_json(run_dir.path() / "result.json");
+    (r.contains("reused_from") ? reused : trained).push_back(r);
+  }
+  ASSERT_EQ(reused.size(), 1u);
+  ASSERT_EQ(trained.size(), 1u);
+  EXPECT_EQ(trained[0]["config"]["train"]["lr"], 0.002);
+  const json& r = reused[0];
+  EXPECT_EQ(r["reused_from"]["result"], (dir / "a" / "seed-0" / "result.json").lexically_normal().string());
+  EXPECT_EQ(r["reused_from"]["run_id"], "seed-0");
+  EXPECT_EQ(r["experiment"], "lr_search");
+  EXPECT_EQ(r["config"]["name"], "lr_search");
+  EXPECT_EQ(r["config"]["run_id"], r["run_id"]);
+  EXPECT_NE(r["run_id"], "seed-0");
+  EXPECT_EQ(r["epochs"], source["epochs"]);
+  EXPECT_EQ(r["versions"], source["versions"]);
+  EXPECT_FALSE(fs::exists(dir / "b" / r["run_id"].get<std::string>() / "checkpoint.pt"));
+  // Trained afresh, the same run gives the same numbers.
+  const auto fresh = run_cli("run " + rates + " --set output_dir=" + (dir / "c").string() + " --only " +
+                             r["run_id"].get<std::string>());
+  ASSERT_EQ(fresh.status, 0) << fresh.output;
+  const json again = test::read_json(dir / "c" / r["run_id"].get<std::string>() / "result.json");
+  for (const char* split : {"val", "test"})
+    for (const char* metric : {"accuracy", "auc", "f1"}) EXPECT_EQ(per_epoch(again, split, metric), per_epoch(r, split, metric));
+  // A rerun finds it finished and current.
+  const auto rerun = run_cli("run " + rates + " --set output_dir=" + (dir / "b").string());
+  EXPECT_NE(rerun.output.find("0 finished, 2 skipped"), std::string::npos) << rerun.output;
+  // A mistyped folder is an error, not a sweep that silently trains everything.
+  const auto missing = run_cli("run " + rates + " --set output_dir=" + (dir / "d").string() + " --reuse-from " +
+                               (dir / "no_such").string());
+  EXPECT_EQ(missing.status, 2) << missing.output;
+  EXPECT_NE(missing.output.find("--reuse-from " + (dir / "no_such").string() + ": no such folder"), std::string::npos)
+      << missing.output;
+  EXPECT_FALSE(fs::exists(dir / "d"));
+}
+
 TEST(Engine, ACheckpointOfAnotherConfigurationIsRefused) {
   const auto dir = test::temp_dir("ckpt_config");
   auto specs = test::resolve_text(test::quickstart_text(), {"train.epochs=4", "output_dir=" + dir.string()});

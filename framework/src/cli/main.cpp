@@ -15,6 +15,7 @@
 #include "cli/allocator.hpp"
 #include "cli/estimate_prior.hpp"
 #include "cli/scaffold.hpp"
+#include "engine/result_reuse.hpp"
 #include "engine/results.hpp"
 #include "engine/sweep_runner.hpp"
 #include "path_kind.hpp"
@@ -62,16 +63,20 @@ const CommandHelp kCommands[] = {
   --redo-stale         run again each finished run whose result another configuration produced
                        (`pulab plan` marks them stale, e.g. after an upgrade changed a default); its
                        old result.json is kept beside as result.json.stale-<time>
+  --reuse-from DIR     a run whose computation equals that of a finished run found below DIR (another
+                       sweep's results: the same configuration and seed, other names) takes that
+                       result instead of training; result.json says "reused_from" (repeatable)
   --quiet              no progress lines (the closing summary stays)
                        exit status: 0 done, 1 a run failed, 2 a usage or configuration error,
                        3 nothing done because every run is running elsewhere (another process's heartbeat)
 )"},
-    {"plan", R"(  pulab plan FILE [--set key=value]... [--shard K/N]
+    {"plan", R"(  pulab plan FILE [--set key=value]... [--shard K/N] [--reuse-from DIR]...
                                               expand, validate and list the runs (# = plan index)
 )",
      R"(plan options:
   --set key=value      as for run
   --shard K/N          mark the runs of shard K of N
+  --reuse-from DIR     mark "reusable" the runs that pulab run --reuse-from DIR would not train
 )"},
     {"estimate-prior", R"(  pulab estimate-prior FILE [--estimator NAME[:key=value,...]]... [--set key=value]... [--out DIR]
                                               estimate the class prior of U on the experiment's splits (no
@@ -246,16 +251,28 @@ std::int64_t slurm_threads() {
   return end != v && *end == '\0' && n > 0 ? n : 0;
 }
 
+// The finished results below the --reuse-from folders (null when none is given); a folder that
+// does not exist is a usage error.
+std::shared_ptr<const ReusableResults> reusable_results(const std::vector<std::string>& folders) {
+  if (folders.empty()) return nullptr;
+  for (const auto& folder : folders) {
+    if (!fs::is_directory(folder)) throw po::error("--reuse-from " + folder + ": no such folder");
+  }
+  return std::make_shared<const ReusableResults>(std::vector<fs::path>(folders.begin(), folders.end()));
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   std::string file, only, shard_text, expect_plan, position;
   CommonArgs common;
   std::int64_t jobs = 1, threads = 0, max_epochs = -1;
   bool quiet = false, redo_stale = false;
+  std::vector<std::string> reuse_from;
   po::options_description desc;
   desc.add_options()("file", po::value(&file))("set", po::value(&common.overrides)->composing())(
       "plugin-dir", po::value(&common.plugin_dirs)->composing())("jobs", po::value(&jobs))("threads", po::value(&threads))(
       "only", po::value(&only))("max-epochs", po::value(&max_epochs))("quiet", po::bool_switch(&quiet))(
-      "redo-stale", po::bool_switch(&redo_stale))("shard", po::value(&shard_text))("expect-plan", po::value(&expect_plan))("position", po::value(&position));
+      "redo-stale", po::bool_switch(&redo_stale))("reuse-from", po::value(&reuse_from)->composing())(
+      "shard", po::value(&shard_text))("expect-plan", po::value(&expect_plan))("position", po::value(&position));
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
@@ -269,6 +286,8 @@ int cmd_run(const std::vector<std::string>& args) {
   if (threads < 0) throw Error("--threads must be at least 0");
   if (!vm.count("threads")) threads = slurm_threads();
   if (!only.empty() && !shard_text.empty()) throw Error("give --only or --shard, not both");
+  // Indexed before anything is written: a mistyped folder stops the command, not the runs.
+  const auto reusable = reusable_results(reuse_from);
   const bool sharded = !shard_text.empty();
   const scale::Shard shard = sharded ? scale::parse_shard(shard_text) : scale::Shard{};
 
@@ -306,6 +325,7 @@ int cmd_run(const std::vector<std::string>& args) {
   options.quiet = quiet;
   options.max_epochs_this_call = max_epochs;
   options.redo_stale = redo_stale;
+  options.reusable = reusable;
   if (!position.empty()) {  // hidden: set by a --jobs parent for its child's progress lines
     std::size_t k = 0, m = 0;
     if (std::sscanf(position.c_str(), "%zu/%zu", &k, &m) == 2 && k < m) {
@@ -332,8 +352,9 @@ int cmd_run(const std::vector<std::string>& args) {
                specs.size() == 1 ? "the run is" : fmt::format("all {} runs are", specs.size()),
                specs.front().output_dir.string());
   } else if (!child || !outcome.failures.empty()) {
-    fmt::print("\n{} finished, {} skipped (finished earlier), {} interrupted, {} failed{}\n", outcome.finished,
+    fmt::print("\n{} finished, {} skipped (finished earlier), {} interrupted, {} failed{}{}\n", outcome.finished,
                outcome.skipped, outcome.interrupted, outcome.failures.size(),
+               outcome.reused ? fmt::format(", {} reused (--reuse-from)", outcome.reused) : "",
                outcome.busy ? fmt::format(", {} running elsewhere (left alone)", outcome.busy) : "");
   }
   if (specs.size() == 1 && outcome.failures.empty() && run_finished(specs.front()) && !child) {
@@ -356,15 +377,18 @@ std::string component_list(const RunSpec& s) {
 
 int cmd_plan(const std::vector<std::string>& args) {
   std::string file, shard_text;
+  std::vector<std::string> reuse_from;
   CommonArgs common;
   po::options_description desc;
   desc.add_options()("file", po::value(&file))("set", po::value(&common.overrides)->composing())(
-      "plugin-dir", po::value(&common.plugin_dirs)->composing())("shard", po::value(&shard_text));
+      "plugin-dir", po::value(&common.plugin_dirs)->composing())("shard", po::value(&shard_text))(
+      "reuse-from", po::value(&reuse_from)->composing());
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
+  const auto reusable = reusable_results(reuse_from);
   PluginHost host;
   load_plugins(host, common.plugin_dirs);
   const scale::Shard shard = shard_text.empty() ? scale::Shard{} : scale::parse_shard(shard_text);
@@ -382,6 +406,7 @@ int cmd_plan(const std::vector<std::string>& args) {
     const auto beat = scale::read_heartbeat(s.run_dir());
     const char* status = run_finished(s)                               ? (stale_result(s).empty() ? "finished" : "stale")
                          : beat && scale::heartbeat_live(*beat, scale::unix_now()) ? "running"
+                         : reusable && reusable->find(s)             ? "reusable"
                          : fs::exists(s.run_dir() / "checkpoint.pt") ? "partial"
                                                                      : "pending";
     fmt::print("{:>4}  {:<{}}  {:<9}  {:>6}  {}\n", i, s.run_id, width, status, s.train.epochs, component_list(s));

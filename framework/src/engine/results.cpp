@@ -191,6 +191,30 @@ std::string config_fingerprint(const RunSpec& spec) {
 }
 
 namespace {
+json without_run_labels(json comparable) {
+  comparable.erase("name");
+  comparable.erase("run_id");
+  return comparable;
+}
+}  // namespace
+
+std::string computation_fingerprint(const RunSpec& spec) {
+  return without_run_labels(comparable_config(config_to_json(spec.resolved))).dump();
+}
+
+std::string computation_fingerprint_of_result(const fs::path& result_file) {
+  std::ifstream in(result_file);
+  if (!in) return "";
+  try {
+    const json stored = json::parse(in);
+    if (stored.value("status", "") != "finished") return "";
+    return without_run_labels(comparable_config(stored.at("config"))).dump();
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+namespace {
 
 json to_json(const Metrics& m) {
   return {{"accuracy", m.accuracy}, {"precision", m.precision}, {"recall", m.recall}, {"f1", m.f1},
@@ -355,6 +379,17 @@ std::string result_json(const RunSpec& spec, const SplitStats& split, const RunR
     j["best_val"] = reading(record.epochs[record.best_by_val_accuracy()]);
     j["best_pu"] = reading(record.epochs[record.best_by_pu_criterion()]);
   }
+  return j.dump(1) + "\n";
+}
+
+std::string reused_result_json(const RunSpec& spec, const std::string& source_text, const fs::path& source_file) {
+  json j = json::parse(source_text);
+  const json source_header = {{"experiment", j.at("experiment")}, {"run_id", j.at("run_id")}};
+  json header = run_header(spec);
+  header.erase("hostname");  // where the run was trained: the source's
+  for (auto& [key, value] : header.items()) j[key] = value;
+  j["reused_from"] = source_header;
+  j["reused_from"]["result"] = source_file.lexically_normal().string();
   return j.dump(1) + "\n";
 }
 

@@ -36,6 +36,18 @@ std::string stale_result(const RunSpec& spec);
 // The run's configuration as compact JSON without [report], output_dir and data_dir: what must
 // match to resume a run.
 std::string config_fingerprint(const RunSpec& spec);
+// What a run computes, for finding the same run in another sweep (`pulab run --reuse-from`):
+// config_fingerprint without the labels that only name a run (the experiment's name, run_id).
+std::string computation_fingerprint(const RunSpec& spec);
+// The same for the configuration stored in a result file; "" when the file is not a finished,
+// readable result.
+std::string computation_fingerprint_of_result(const std::filesystem::path& result_file);
+// The result of `spec`, taken from the finished result of the same computation at `source_file`
+// (its text `source_text`): every measured field as the source has it (epochs, readings, wall
+// time, versions, host), named as this run (experiment, run_id, sweep values, configuration),
+// with "reused_from" saying where it came from.
+std::string reused_result_json(const RunSpec& spec, const std::string& source_text,
+                               const std::filesystem::path& source_file);
 
 // The run's result JSON (resolved config, versions, split statistics, per-epoch metrics, last
 // and best readings).

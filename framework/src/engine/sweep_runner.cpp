@@ -49,6 +49,18 @@ FinishedRun check_finished_run(const RunSpec& spec, const SweepOptions& options,
   return FinishedRun::Stale;
 }
 
+// A run whose computation finished in another sweep (options.reusable) takes that result instead
+// of training. The caller holds the run's lock. True when it did.
+bool reuse_if_found(const RunSpec& spec, const std::string& label, const SweepOptions& options, SweepOutcome& outcome) {
+  if (!options.reusable) return false;
+  const auto source = options.reusable->find(spec);
+  if (!source) return false;
+  reuse_result(spec, *source);
+  ++outcome.reused;
+  if (!options.quiet) fmt::print("{} the same computation finished in {}; its result reused\n", label, source->string());
+  return true;
+}
+
 void record_failure(const RunSpec& spec, const std::string& message, SweepOutcome& outcome) {
   outcome.failures.emplace_back(spec.run_id, message);
   try {
@@ -94,6 +106,10 @@ void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, co
     if (const fs::path aside = set_aside_corrupt_result(spec); !aside.empty()) {
       fmt::print(stderr, "[run {}/{} {}] {} was corrupt; kept as {}; running the run again\n", i + 1, runs.size(),
                  spec.run_id, result_path(spec).string(), aside.filename().string());
+    }
+    if (reuse_if_found(spec, fmt::format("[run {}/{} {}]", i + 1, runs.size(), spec.run_id), options, outcome)) {
+      if (options.write_summary) write_summary(spec.output_dir);
+      continue;
     }
     TrainOptions train;
     train.threads = options.threads;
@@ -167,6 +183,15 @@ void run_in_children(const std::vector<RunSpec>& runs, const SweepOptions& optio
     const RunSpec& spec = runs[index];
     if (run_finished(spec) &&
         check_finished_run(spec, options, "[" + spec.run_id + "]", outcome) != FinishedRun::RunAgain) {
+      continue;
+    }
+    if (options.reusable && options.reusable->find(spec)) {  // copying a result needs no child process
+      std::string held_by;
+      if (const auto lock = scale::RunLock::acquire(spec.run_dir(), held_by); !lock) {
+        ++outcome.busy;
+      } else if (!run_finished(spec)) {
+        reuse_if_found(spec, "[" + spec.run_id + "]", options, outcome);
+      }
       continue;
     }
     while (static_cast<std::int64_t>(running.size()) >= options.jobs) reap_one();

@@ -4,10 +4,12 @@
 // count and RNG, so parallel runs stay bit-identical to sequential ones).
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "config/experiment.hpp"
+#include "engine/result_reuse.hpp"
 #include "plugin/plugin_host.hpp"
 
 namespace pulab {
@@ -30,10 +32,14 @@ struct SweepOptions {
   // Run again a finished run whose result another configuration produced (an upgrade changed a
   // default, a base file was edited), keeping its old result.json beside; off: report it as failed.
   bool redo_stale = false;
+  // Other sweeps' finished results (--reuse-from): a run whose computation equals one of them takes
+  // that result instead of training (engine/result_reuse.hpp). Null: every run trains.
+  std::shared_ptr<const ReusableResults> reusable;
 };
 
 struct SweepOutcome {
   std::size_t finished = 0, skipped = 0, interrupted = 0;
+  std::size_t reused = 0;  // not trained: the result of the same computation under --reuse-from
   std::size_t busy = 0;  // left alone: another process's live heartbeat holds them (scale/heartbeat.hpp)
   std::vector<std::pair<std::string, std::string>> failures;  // run id, message
 };
