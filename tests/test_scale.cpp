@@ -331,7 +331,8 @@ TEST(Slurm, TheCommandWritesAScriptThatBashAcceptsAndThePlan) {
   const auto dir = test::temp_dir("slurm_cli");
   const fs::path file = sweep_file(dir, 3);
   const auto c = pulab_cli("slurm " + file.string() + " --set output_dir=" + (dir / "out").string() +
-                           " --cpus-per-task 2 --max-parallel 2 --time 0:10:00 --setup 'echo ready'");
+                           " --cpus-per-task 2 --max-parallel 2 --time 0:10:00 --setup 'echo ready' --reuse-from " +
+                           dir.string());
   ASSERT_EQ(c.status, 0) << c.output;
   const fs::path script = dir / "out" / "slurm" / "quickstart.sbatch";
   ASSERT_TRUE(fs::exists(script)) << c.output;
@@ -340,6 +341,7 @@ TEST(Slurm, TheCommandWritesAScriptThatBashAcceptsAndThePlan) {
   const std::string text = read_text(script);
   EXPECT_NE(text.find("#SBATCH --array=0-2%2"), std::string::npos) << text;
   EXPECT_NE(text.find("--set output_dir=" + (dir / "out").string()), std::string::npos) << text;
+  EXPECT_NE(text.find("--reuse-from " + dir.string()), std::string::npos) << text;
   EXPECT_NE(text.find("PULAB=" + fs::canonical(PULAB_TEST_BINARY).string()), std::string::npos) << text;
   const auto syntax = shell("bash -n " + script.string());
   EXPECT_EQ(syntax.status, 0) << syntax.output;
@@ -348,6 +350,9 @@ TEST(Slurm, TheCommandWritesAScriptThatBashAcceptsAndThePlan) {
   const auto st = pulab_cli("status " + (dir / "out").string());
   EXPECT_EQ(st.status, 3);
   EXPECT_NE(st.output.find("0 finished, 0 running, 0 failed, 0 interrupted, 3 missing"), std::string::npos) << st.output;
+  const auto no_folder = pulab_cli("slurm " + file.string() + " --reuse-from " + (dir / "no_such").string());
+  EXPECT_EQ(no_folder.status, 2) << no_folder.output;
+  EXPECT_NE(no_folder.output.find("no such folder"), std::string::npos) << no_folder.output;
   const auto bad = pulab_cli("slurm " + file.string() + " --shards 9");
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.output.find("--shards 9: the sweep has only 3 runs"), std::string::npos) << bad.output;

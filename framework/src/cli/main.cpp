@@ -113,6 +113,7 @@ const CommandHelp kCommands[] = {
   --log-dir DIR        where the tasks log (default OUTPUT_DIR/slurm/logs)
   --pulab PATH         the pulab executable on the nodes (default: this one)
   --job-name NAME      (default pulab-NAME)
+  --reuse-from DIR     passed to every task's pulab run (repeatable)
   --submit             also submit it: only the tasks whose runs are not finished (nor running)
 )"},
     {"plugins", R"(  pulab plugins                               loaded plugins and their components
@@ -597,6 +598,7 @@ int cmd_status(const std::vector<std::string>& args) {
 }
 
 int cmd_slurm(const std::vector<std::string>& args) {
+  std::vector<std::string> reuse_from;
   std::string file, script, log_dir, pulab_path, job_name;
   CommonArgs common;
   scale::SlurmOptions o;
@@ -608,7 +610,8 @@ int cmd_slurm(const std::vector<std::string>& args) {
       "cpus-per-task", po::value(&o.cpus_per_task))("max-parallel", po::value(&o.max_parallel))(
       "shards", po::value(&o.shards))("sbatch", po::value(&o.sbatch_options)->composing())(
       "setup", po::value(&o.setup)->composing())("script", po::value(&script))("log-dir", po::value(&log_dir))(
-      "pulab", po::value(&pulab_path))("job-name", po::value(&job_name))("submit", po::bool_switch(&submit));
+      "pulab", po::value(&pulab_path))("job-name", po::value(&job_name))("submit", po::bool_switch(&submit))(
+      "reuse-from", po::value(&reuse_from)->composing());
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
@@ -634,6 +637,8 @@ int cmd_slurm(const std::vector<std::string>& args) {
   o.experiment_file = fs::absolute(file).lexically_normal();
   for (const auto& s : common.overrides) o.run_arguments.insert(o.run_arguments.end(), {"--set", s});
   for (const auto& d : common.plugin_dirs) o.run_arguments.insert(o.run_arguments.end(), {"--plugin-dir", fs::absolute(d).string()});
+  reusable_results(reuse_from);  // a folder that does not exist stops here, not in every task
+  for (const auto& d : reuse_from) o.run_arguments.insert(o.run_arguments.end(), {"--reuse-from", fs::absolute(d).string()});
   o.workdir = fs::current_path();
   o.output_dir = output_dir;
   o.log_dir = log_dir.empty() ? output_dir / "slurm" / "logs" : fs::absolute(log_dir).lexically_normal();
