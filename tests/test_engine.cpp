@@ -397,6 +397,26 @@ TEST(Cli, ReuseFromTakesTheResultOfTheSameComputationFromAnotherSweep) {
   EXPECT_FALSE(fs::exists(dir / "d"));
 }
 
+// The sweep runner shows a run's progress in its heartbeat from this callback (`pulab status`).
+TEST(Engine, EveryCheckpointedEpochIsReportedWithTheRunsEpochsAndItsPace) {
+  const auto dir = test::temp_dir("progress");
+  auto specs = test::resolve_text(test::quickstart_text(), {"train.epochs=3", "output_dir=" + dir.string()});
+  std::vector<std::pair<std::int64_t, std::int64_t>> reported;
+  TrainOptions options;
+  options.quiet = true;
+  options.max_epochs_this_call = 2;
+  options.on_epoch_end = [&](std::int64_t done, std::int64_t epochs, double seconds_per_epoch) {
+    reported.emplace_back(done, epochs);
+    EXPECT_GT(seconds_per_epoch, 0.0);
+    if (done < epochs) EXPECT_TRUE(fs::exists(specs[0].run_dir() / "checkpoint.pt")) << "reported once it is saved";
+  };
+  EXPECT_EQ(train_run(specs[0], test::builtin_host(), options), RunStatus::Interrupted);
+  options.max_epochs_this_call = -1;
+  EXPECT_EQ(train_run(specs[0], test::builtin_host(), options), RunStatus::Finished);  // resumes after epoch 2
+  using P = std::pair<std::int64_t, std::int64_t>;
+  EXPECT_EQ(reported, (std::vector<P>{P{1, 3}, P{2, 3}, P{3, 3}}));
+}
+
 TEST(Engine, ACheckpointOfAnotherConfigurationIsRefused) {
   const auto dir = test::temp_dir("ckpt_config");
   auto specs = test::resolve_text(test::quickstart_text(), {"train.epochs=4", "output_dir=" + dir.string()});

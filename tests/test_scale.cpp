@@ -200,6 +200,18 @@ TEST(Status, AHeartbeatIsALockWhileItsProcessLivesAndIsTakenOverWhenItIsGone) {
     EXPECT_EQ(beat->pid, ::getpid());
     EXPECT_EQ(beat->host, scale::this_host());
     EXPECT_TRUE(scale::heartbeat_live(*beat, scale::unix_now()));
+    EXPECT_EQ(beat->epochs, 0) << "no progress before the first epoch";
+    EXPECT_EQ(scale::describe(*beat, beat->updated).find("epoch"), std::string::npos);
+    // After an epoch the trainer's progress is in the file at once: 88 epochs of 21 s are left.
+    lock->set_progress(12, 100, 21.0);
+    const auto progressed = scale::read_heartbeat(dir / "a");
+    ASSERT_TRUE(progressed);
+    EXPECT_EQ(progressed->epochs_done, 12);
+    EXPECT_EQ(progressed->epochs, 100);
+    EXPECT_DOUBLE_EQ(progressed->seconds_per_epoch, 21.0);
+    const std::string text = scale::describe(*progressed, progressed->updated);
+    EXPECT_NE(text.find(", epoch 12 of 100, about 31 min left"), std::string::npos) << text;
+    EXPECT_TRUE(scale::heartbeat_live(*progressed, scale::unix_now()));
   }
   EXPECT_FALSE(fs::exists(scale::heartbeat_path(dir / "a"))) << "removed when the run ends";
 

@@ -117,6 +117,9 @@ void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, co
     train.run_index = options.position_total > 0 ? options.position : i;
     train.run_total = options.position_total > 0 ? options.position_total : runs.size();
     train.max_epochs_this_call = options.max_epochs_this_call;
+    train.on_epoch_end = [&lock](std::int64_t done, std::int64_t epochs, double seconds_per_epoch) {
+      lock->set_progress(done, epochs, seconds_per_epoch);
+    };
     try {
       if (train_run(spec, host, train) == RunStatus::Finished) {
         ++outcome.finished;

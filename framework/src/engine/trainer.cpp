@@ -99,6 +99,9 @@ class Run {
         break;
       }
       if (epoch + 1 < spec_.train.epochs) save_checkpoint(checkpoint_, checkpoint_parts(), record_, epoch + 1, fingerprint_);
+      if (options_.on_epoch_end) {
+        options_.on_epoch_end(epoch + 1, spec_.train.epochs, seconds_since(wall_start) / double(epochs_this_call));
+      }
     }
     record_.wall_seconds = wall();
     write_file_atomically(result_path(spec_), result_json(spec_, split_stats_, record_, host_.plugins()));

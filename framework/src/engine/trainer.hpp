@@ -1,6 +1,7 @@
 #pragma once
 // The training engine: one run of Algorithm 1 from a resolved RunSpec.
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "config/experiment.hpp"
@@ -17,6 +18,9 @@ struct TrainOptions {
   // Stop (with a checkpoint, without a result) after this many epochs in this call; < 0 = run to
   // the end. Lets a long run be split across sessions or time-limited jobs.
   std::int64_t max_epochs_this_call = -1;
+  // Called after each epoch (once it is checkpointed) with the epochs done, the run's epochs and
+  // the mean seconds of an epoch in this call: the sweep runner shows them in the run's heartbeat.
+  std::function<void(std::int64_t epochs_done, std::int64_t epochs, double seconds_per_epoch)> on_epoch_end;
 };
 
 enum class RunStatus { Finished, Interrupted };

@@ -35,8 +35,15 @@ std::string slurm_job_of_environment() {
 }
 
 std::string to_json(const Heartbeat& b) {
-  return json{{"host", b.host},       {"pid", b.pid},           {"started", b.started},
-              {"updated", b.updated}, {"interval", b.interval}, {"slurm_job", b.slurm_job}}
+  return json{{"host", b.host},
+              {"pid", b.pid},
+              {"started", b.started},
+              {"updated", b.updated},
+              {"interval", b.interval},
+              {"slurm_job", b.slurm_job},
+              {"epochs_done", b.epochs_done},
+              {"epochs", b.epochs},
+              {"seconds_per_epoch", b.seconds_per_epoch}}
              .dump(1) +
          "\n";
 }
@@ -114,6 +121,9 @@ std::optional<Heartbeat> read_heartbeat(const fs::path& run_dir) {
     b.updated = j.value("updated", 0.0);
     b.interval = j.value("interval", 30.0);
     b.slurm_job = j.value("slurm_job", "");
+    b.epochs_done = j.value("epochs_done", std::int64_t{0});
+    b.epochs = j.value("epochs", std::int64_t{0});
+    b.seconds_per_epoch = j.value("seconds_per_epoch", 0.0);
     return b;
   } catch (const std::exception&) {
     return std::nullopt;  // being replaced, or not ours: treated as absent
@@ -138,9 +148,17 @@ std::string describe(const Heartbeat& beat, double now) {
   ::localtime_r(&started, &tm);
   char when[32];
   std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-  return fmt::format("{} pid {}{}, started {}, last beat {:.0f} s ago", beat.host, beat.pid,
+  std::string progress;
+  if (beat.epochs > 0) {
+    progress = fmt::format(", epoch {} of {}", beat.epochs_done, beat.epochs);
+    if (beat.seconds_per_epoch > 0 && beat.epochs_done < beat.epochs) {
+      const double left = beat.seconds_per_epoch * double(beat.epochs - beat.epochs_done) - std::max(0.0, now - beat.updated);
+      progress += left >= 90 ? fmt::format(", about {:.0f} min left", left / 60) : ", about a minute left";
+    }
+  }
+  return fmt::format("{} pid {}{}, started {}, last beat {:.0f} s ago{}", beat.host, beat.pid,
                      beat.slurm_job.empty() ? "" : ", SLURM job " + beat.slurm_job, when,
-                     std::max(0.0, now - beat.updated));
+                     std::max(0.0, now - beat.updated), progress);
 }
 
 struct RunLock::Impl {
@@ -149,6 +167,7 @@ struct RunLock::Impl {
   std::mutex mutex;
   std::condition_variable wake;
   bool stop = false;
+  double last_progress_write = 0;  // Unix time
   std::thread thread;
 
   bool ours() const {
@@ -210,6 +229,18 @@ std::unique_ptr<RunLock> RunLock::acquire(const fs::path& run_dir, std::string& 
 }
 
 RunLock::RunLock(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+void RunLock::set_progress(std::int64_t epochs_done, std::int64_t epochs, double seconds_per_epoch) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->beat.epochs_done = epochs_done;
+  impl_->beat.epochs = epochs;
+  impl_->beat.seconds_per_epoch = seconds_per_epoch;
+  // Runs of many tiny epochs: at most one extra write a second; the next beat carries the rest.
+  const double now = unix_now();
+  if (now - impl_->last_progress_write < 1.0) return;
+  impl_->last_progress_write = impl_->beat.updated = now;
+  write_atomically(impl_->path, to_json(impl_->beat));
+}
 
 RunLock::~RunLock() {
   {

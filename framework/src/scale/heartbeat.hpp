@@ -8,6 +8,7 @@
 //
 // It doubles as a lock: a run whose heartbeat is live is not started a second time (re-submitting
 // a job array while the first one still runs does not train a run twice). No LibTorch here.
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -22,6 +23,9 @@ struct Heartbeat {
   double updated = 0;   // Unix time of the last beat
   double interval = 30; // seconds between beats
   std::string slurm_job;  // "JOB_TASK" of an array task, "JOB" of a plain job, "" outside SLURM
+  // Progress, once the first epoch is done (0 before, and in files of older versions):
+  std::int64_t epochs_done = 0, epochs = 0;
+  double seconds_per_epoch = 0;  // mean over the epochs this process has trained
 };
 
 std::filesystem::path heartbeat_path(const std::filesystem::path& run_dir);
@@ -33,7 +37,8 @@ std::optional<Heartbeat> read_heartbeat(const std::filesystem::path& run_dir);
 // + 10 s old and, on this host, the process exists (an old beat whose pid exists again is pid reuse).
 bool heartbeat_live(const Heartbeat& beat, double now);
 
-// "vm pid 123, SLURM job 42_3, started 08:31:02, last beat 4 s ago"
+// "vm pid 123, SLURM job 42_3, started 08:31:02, last beat 4 s ago, epoch 12 of 100, about 35 min
+// left" (the progress once known)
 std::string describe(const Heartbeat& beat, double now);
 
 double unix_now();
@@ -48,6 +53,9 @@ class RunLock {
   // live heartbeat of another process is there; takes over a stale one.
   static std::unique_ptr<RunLock> acquire(const std::filesystem::path& run_dir, std::string& held_by);
   ~RunLock();
+  // The run's progress after an epoch, written into the heartbeat at once (at most once a second;
+  // the next beat carries later ones). `pulab status` shows it.
+  void set_progress(std::int64_t epochs_done, std::int64_t epochs, double seconds_per_epoch);
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
 
