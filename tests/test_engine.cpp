@@ -385,6 +385,9 @@ TEST(Cli, ReuseFromTakesTheResultOfTheSameComputationFromAnotherSweep) {
   const json again = test::read_json(dir / "c" / r["run_id"].get<std::string>() / "result.json");
   for (const char* split : {"val", "test"})
     for (const char* metric : {"accuracy", "auc", "f1"}) EXPECT_EQ(per_epoch(again, split, metric), per_epoch(r, split, metric));
+  const auto status = run_cli("status " + (dir / "b").string());
+  EXPECT_NE(status.output.find(", reused from " + (dir / "a" / "seed-0" / "result.json").lexically_normal().string()),
+            std::string::npos) << status.output;
   // A rerun finds it finished and current.
   const auto rerun = run_cli("run " + rates + " --set output_dir=" + (dir / "b").string());
   EXPECT_NE(rerun.output.find("0 finished, 2 skipped"), std::string::npos) << rerun.output;

@@ -102,6 +102,9 @@ RunInfo inspect_run(const fs::path& output_dir, const std::string& run_id, std::
     info.detail = fmt::format("{} epochs, {:.1f} s on {}", result->value("epochs", json::array()).size(),
                               result->value("wall_seconds", 0.0), result->value("hostname", "?"));
     if (info.test_accuracy >= 0) info.detail = fmt::format("test acc {:.2f}%, ", 100 * info.test_accuracy) + info.detail;
+    if (const auto source = result->find("reused_from"); source != result->end() && source->is_object()) {
+      info.detail += ", reused from " + source->value("result", std::string("another sweep"));
+    }
     return info;
   }
   const auto beat = read_heartbeat(dir);
