@@ -9,6 +9,8 @@
 #include <functional>
 #include <sstream>
 
+#include <set>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -600,6 +602,28 @@ TEST(Plots, BandsAndAxesStayInsideThePercentRange) {
   report::Plot free;  // no range: nothing clipped
   free.series.push_back(s);
   EXPECT_FALSE(contains(report::plot_script(free), "set yrange"));
+}
+
+// A leaderboard's plot has more series than the palette has colours: each must still look unlike
+// every other (colour, marker shape and dash together).
+TEST(Plots, NoTwoOfManySeriesLookAlike) {
+  report::Plot plot;
+  plot.name = "accuracy_x";
+  for (int i = 0; i < 24; ++i) {
+    report::Series s;
+    s.title = "method " + std::to_string(i);
+    s.color = i;
+    s.x = {1, 2};
+    s.y = {1, 2};
+    plot.series.push_back(s);
+  }
+  const std::string script = report::plot_script(plot);
+  std::set<std::string> styles;
+  for (std::size_t at = script.find("linespoints lc rgb '"); at != std::string::npos;
+       at = script.find("linespoints lc rgb '", at + 1)) {
+    styles.insert(script.substr(at, script.find(" ps ", at) - at));  // "lc rgb '#...' lw 2 dt D pt P"
+  }
+  EXPECT_EQ(styles.size(), 24u) << script;
 }
 
 // --- item 14: the shipped experiment files, named "pulab:..." ---

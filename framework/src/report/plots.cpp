@@ -182,10 +182,15 @@ std::string plot_script(const Plot& plot) {
   for (std::size_t i = 0; i < plot.series.size(); ++i) {
     const auto& s = plot.series[i];
     if (s.x.empty()) continue;
-    const std::string colour = kPalette[((s.color % kPaletteSize) + kPaletteSize) % kPaletteSize];
-    const int pt = kPoints[((s.color % kPaletteSize) + kPaletteSize) % kPaletteSize] - (s.dashed ? 1 : 0);
+    // Beyond the palette (a leaderboard of 19 methods) the colours come round again with the next
+    // marker shape and a dash-dot line, so no two series look alike.
+    const int index = std::max(0, s.color);
+    const int cycle = index / kPaletteSize;
+    const std::string colour = kPalette[index % kPaletteSize];
+    const int pt = kPoints[(index + cycle) % kPaletteSize] - (s.dashed ? 1 : 0);
+    const int dash = s.dashed ? 2 : cycle % 2 == 1 ? 4 : 1;
     const std::string src = quoted(dat) + " index " + std::to_string(block);
-    const std::string style = fmt::format("lc rgb '{}' lw 2 dt {} pt {} ps 0.8", colour, s.dashed ? 2 : 1, pt);
+    const std::string style = fmt::format("lc rgb '{}' lw 2 dt {} pt {} ps 0.8", colour, dash, pt);
     if (plot.error_bars) {
       parts.push_back(fmt::format("{} using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines {} title {}", src, style,
                                   quoted(s.title)));

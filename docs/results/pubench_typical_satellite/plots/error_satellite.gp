@@ -67,31 +67,31 @@ plot 'error_satellite.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with fill
      'error_satellite.dat' index 23 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#9467BD' notitle, \
      'error_satellite.dat' index 23 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 2 pt 13 ps 0.8 pi 3 title 'pul_cpbf N-class', \
      'error_satellite.dat' index 24 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
-     'error_satellite.dat' index 24 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 3 title 'pulda P-class', \
+     'error_satellite.dat' index 24 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 3 title 'pulda P-class', \
      'error_satellite.dat' index 25 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
-     'error_satellite.dat' index 25 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 6 ps 0.8 pi 3 title 'pulda N-class', \
-     'error_satellite.dat' index 26 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 3 title 'robust_pu P-class', \
-     'error_satellite.dat' index 27 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 4 ps 0.8 pi 3 title 'robust_pu N-class', \
+     'error_satellite.dat' index 25 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 4 ps 0.8 pi 3 title 'pulda N-class', \
+     'error_satellite.dat' index 26 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 3 title 'robust_pu P-class', \
+     'error_satellite.dat' index 27 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 8 ps 0.8 pi 3 title 'robust_pu N-class', \
      'error_satellite.dat' index 28 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
-     'error_satellite.dat' index 28 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 3 title 'selfpu P-class', \
+     'error_satellite.dat' index 28 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 3 title 'selfpu P-class', \
      'error_satellite.dat' index 29 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
-     'error_satellite.dat' index 29 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 8 ps 0.8 pi 3 title 'selfpu N-class', \
+     'error_satellite.dat' index 29 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'selfpu N-class', \
      'error_satellite.dat' index 30 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
-     'error_satellite.dat' index 30 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 3 title 'supervised P-class', \
+     'error_satellite.dat' index 30 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 3 title 'supervised P-class', \
      'error_satellite.dat' index 31 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
-     'error_satellite.dat' index 31 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'supervised N-class', \
+     'error_satellite.dat' index 31 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 12 ps 0.8 pi 3 title 'supervised N-class', \
      'error_satellite.dat' index 32 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
-     'error_satellite.dat' index 32 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 3 title 'ted_n P-class', \
+     'error_satellite.dat' index 32 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 3 title 'ted_n P-class', \
      'error_satellite.dat' index 33 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
-     'error_satellite.dat' index 33 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 12 ps 0.8 pi 3 title 'ted_n N-class', \
+     'error_satellite.dat' index 33 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 14 ps 0.8 pi 3 title 'ted_n N-class', \
      'error_satellite.dat' index 34 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
-     'error_satellite.dat' index 34 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 3 title 'upu P-class', \
+     'error_satellite.dat' index 34 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 4 pt 6 ps 0.8 pi 3 title 'upu P-class', \
      'error_satellite.dat' index 35 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
-     'error_satellite.dat' index 35 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 14 ps 0.8 pi 3 title 'upu N-class', \
+     'error_satellite.dat' index 35 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 5 ps 0.8 pi 3 title 'upu N-class', \
      'error_satellite.dat' index 36 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
-     'error_satellite.dat' index 36 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 3 title 'vpu P-class', \
+     'error_satellite.dat' index 36 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 4 pt 4 ps 0.8 pi 3 title 'vpu P-class', \
      'error_satellite.dat' index 37 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
-     'error_satellite.dat' index 37 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 2 pt 5 ps 0.8 pi 3 title 'vpu N-class'
+     'error_satellite.dat' index 37 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 2 pt 3 ps 0.8 pi 3 title 'vpu N-class'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'error_satellite.svg'

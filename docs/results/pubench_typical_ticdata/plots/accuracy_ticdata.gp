@@ -44,18 +44,18 @@ plot 'accuracy_ticdata.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with fil
      'accuracy_ticdata.dat' index 11 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#9467BD' notitle, \
      'accuracy_ticdata.dat' index 11 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 1 pt 14 ps 0.8 pi 3 title 'pul_cpbf', \
      'accuracy_ticdata.dat' index 12 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
-     'accuracy_ticdata.dat' index 12 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 3 title 'pulda', \
-     'accuracy_ticdata.dat' index 13 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 3 title 'robust_pu', \
+     'accuracy_ticdata.dat' index 12 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 3 title 'pulda', \
+     'accuracy_ticdata.dat' index 13 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 3 title 'robust_pu', \
      'accuracy_ticdata.dat' index 14 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
-     'accuracy_ticdata.dat' index 14 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 3 title 'selfpu', \
+     'accuracy_ticdata.dat' index 14 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 3 title 'selfpu', \
      'accuracy_ticdata.dat' index 15 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
-     'accuracy_ticdata.dat' index 15 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 3 title 'supervised', \
+     'accuracy_ticdata.dat' index 15 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 3 title 'supervised', \
      'accuracy_ticdata.dat' index 16 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
-     'accuracy_ticdata.dat' index 16 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 3 title 'ted_n', \
+     'accuracy_ticdata.dat' index 16 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 3 title 'ted_n', \
      'accuracy_ticdata.dat' index 17 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
-     'accuracy_ticdata.dat' index 17 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 3 title 'upu', \
+     'accuracy_ticdata.dat' index 17 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 4 pt 6 ps 0.8 pi 3 title 'upu', \
      'accuracy_ticdata.dat' index 18 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
-     'accuracy_ticdata.dat' index 18 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 3 title 'vpu'
+     'accuracy_ticdata.dat' index 18 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 4 pt 4 ps 0.8 pi 3 title 'vpu'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'accuracy_ticdata.svg'
