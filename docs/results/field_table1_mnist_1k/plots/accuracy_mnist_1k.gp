@@ -2,9 +2,8 @@
 set encoding utf8
 unset title
 set label 100 "mnist_1k — test accuracy per epoch" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "The field's methods beside Table 1, MNIST 1k (partial) · mean of 1-3 seeds (each line over its runs), band ±1" at screen 0.5, screen 0.932 center font ',11'
-set label 102 "std" at screen 0.5, screen 0.899 center font ',11'
-set tmargin at screen 0.851
+set label 101 "The field's methods beside Table 1, MNIST 1k (partial) · mean of 3 seeds, band ±1 std" at screen 0.5, screen 0.932 center font ',11'
+set tmargin at screen 0.884
 set xlabel 'epoch' font ',12'
 set ylabel 'test accuracy [%]' font ',12'
 set grid back lc rgb '#dddddd' lw 1 dt 1
@@ -21,7 +20,8 @@ clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'accuracy_mnist_1k.png'
-plot 'accuracy_mnist_1k.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'dist_pu', \
+plot 'accuracy_mnist_1k.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
+     'accuracy_mnist_1k.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'dist_pu', \
      'accuracy_mnist_1k.dat' index 1 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
      'accuracy_mnist_1k.dat' index 1 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 7 title 'gradpu', \
      'accuracy_mnist_1k.dat' index 2 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
