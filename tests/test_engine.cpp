@@ -349,6 +349,7 @@ TEST(Cli, ReuseFromTakesTheResultOfTheSameComputationFromAnotherSweep) {
   EXPECT_EQ(plan.status, 0) << plan.output;
   EXPECT_NE(plan.output.find("reusable"), std::string::npos) << plan.output;
   EXPECT_NE(plan.output.find("pending"), std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.find("\n1 reusable, 1 pending\n"), std::string::npos) << plan.output;
 
   // One process, then --jobs 2 (the parent reuses, children train the rest).
   for (const std::string out : {"b", "b_jobs"}) {

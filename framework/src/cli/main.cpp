@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -400,6 +402,7 @@ int cmd_plan(const std::vector<std::string>& args) {
                                                    scale::shard_indices(specs.size(), shard).size()));
   std::size_t width = 6;
   for (const auto& s : specs) width = std::max(width, s.run_id.size());
+  std::map<std::string, std::size_t> tally;
   fmt::print("{:>4}  {:<{}}  {:<9}  {:>6}  {}\n", "#", "run_id", width, "status", "epochs", "dataset | model | risk+regularizers | weighting");
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const auto& s = specs[i];
@@ -411,7 +414,13 @@ int cmd_plan(const std::vector<std::string>& args) {
                          : fs::exists(s.run_dir() / "checkpoint.pt") ? "partial"
                                                                      : "pending";
     fmt::print("{:>4}  {:<{}}  {:<9}  {:>6}  {}\n", i, s.run_id, width, status, s.train.epochs, component_list(s));
+    ++tally[status];
   }
+  std::string counts;
+  for (const char* status : {"finished", "stale", "running", "reusable", "partial", "pending"}) {
+    if (tally.count(status)) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", tally[status], status);
+  }
+  fmt::print("{}\n", counts);
   return 0;
 }
 
