@@ -2,7 +2,7 @@
 set encoding utf8
 unset title
 set label 100 "mnist_1k — test accuracy per epoch" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "The field's methods beside Table 1, MNIST 1k (partial) · mean of 1-3 seeds (each line over its runs), band ±1" at screen 0.5, screen 0.932 center font ',11'
+set label 101 "The field's methods beside Table 1, MNIST 1k (partial) · mean of 2-3 seeds (each line over its runs), band ±1" at screen 0.5, screen 0.932 center font ',11'
 set label 102 "std" at screen 0.5, screen 0.899 center font ',11'
 set tmargin at screen 0.851
 set xlabel 'epoch' font ',12'
@@ -33,6 +33,7 @@ plot 'accuracy_mnist_1k.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with fi
      'accuracy_mnist_1k.dat' index 4 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'nnpu', \
      'accuracy_mnist_1k.dat' index 5 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
      'accuracy_mnist_1k.dat' index 5 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'p3mix_c', \
+     'accuracy_mnist_1k.dat' index 6 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
      'accuracy_mnist_1k.dat' index 6 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 7 title 'p3mix_e', \
      'accuracy_mnist_1k.dat' index 7 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#8C564B' notitle, \
      'accuracy_mnist_1k.dat' index 7 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 1 pt 4 ps 0.8 pi 7 title 'pulda', \

@@ -2,7 +2,7 @@
 set encoding utf8
 unset title
 set label 100 "mnist_1k — test error of the P class (solid) and the N class (dashed)" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "The field's methods beside Table 1, MNIST 1k (partial) · mean of 1-3 seeds (each line over its runs), band ±1" at screen 0.5, screen 0.932 center font ',11'
+set label 101 "The field's methods beside Table 1, MNIST 1k (partial) · mean of 2-3 seeds (each line over its runs), band ±1" at screen 0.5, screen 0.932 center font ',11'
 set label 102 "std" at screen 0.5, screen 0.899 center font ',11'
 set tmargin at screen 0.851
 set xlabel 'epoch' font ',12'
@@ -45,7 +45,9 @@ plot 'error_mnist_1k.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with fille
      'error_mnist_1k.dat' index 10 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'p3mix_c P-class', \
      'error_mnist_1k.dat' index 11 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
      'error_mnist_1k.dat' index 11 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 14 ps 0.8 pi 7 title 'p3mix_c N-class', \
+     'error_mnist_1k.dat' index 12 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
      'error_mnist_1k.dat' index 12 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 7 title 'p3mix_e P-class', \
+     'error_mnist_1k.dat' index 13 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
      'error_mnist_1k.dat' index 13 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 2 pt 5 ps 0.8 pi 7 title 'p3mix_e N-class', \
      'error_mnist_1k.dat' index 14 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#8C564B' notitle, \
      'error_mnist_1k.dat' index 14 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 1 pt 4 ps 0.8 pi 7 title 'pulda P-class', \
