@@ -255,12 +255,9 @@ std::int64_t slurm_threads() {
 }
 
 // The finished results below the --reuse-from folders (null when none is given); a folder that
-// does not exist is a usage error.
+// does not exist is a configuration error (exit status 2).
 std::shared_ptr<const ReusableResults> reusable_results(const std::vector<std::string>& folders) {
   if (folders.empty()) return nullptr;
-  for (const auto& folder : folders) {
-    if (!fs::is_directory(folder)) throw po::error("--reuse-from " + folder + ": no such folder");
-  }
   return std::make_shared<const ReusableResults>(std::vector<fs::path>(folders.begin(), folders.end()));
 }
 

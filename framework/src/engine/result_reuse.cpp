@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 ReusableResults::ReusableResults(const std::vector<fs::path>& folders) {
   for (const auto& folder : folders) {
     if (!fs::is_directory(folder)) {
-      throw Error("--reuse-from " + folder.string() + ": no such folder");
+      throw ConfigError("--reuse-from " + folder.string() + ": no such folder");
     }
     for (const auto& entry : fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied)) {
       if (!entry.is_regular_file() || entry.path().filename() != "result.json") continue;

@@ -21,13 +21,10 @@ namespace pulab {
 
 class ReusableResults {
  public:
-  ReusableResults() = default;
   // Indexes every finished result.json below `folders` (recursively). A folder that does not
-  // exist is an error naming it (a mistyped --reuse-from must not silently train everything).
+  // exist is a ConfigError naming it (a mistyped --reuse-from must not silently train everything).
   explicit ReusableResults(const std::vector<std::filesystem::path>& folders);
 
-  bool empty() const { return by_computation_.empty(); }
-  std::size_t size() const { return by_computation_.size(); }
   // The finished result of the same computation as `spec`, if one was indexed (never the run's
   // own result file).
   std::optional<std::filesystem::path> find(const RunSpec& spec) const;

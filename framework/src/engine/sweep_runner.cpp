@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -49,16 +50,17 @@ FinishedRun check_finished_run(const RunSpec& spec, const SweepOptions& options,
   return FinishedRun::Stale;
 }
 
-// A run whose computation finished in another sweep (options.reusable) takes that result instead
-// of training. The caller holds the run's lock. True when it did.
-bool reuse_if_found(const RunSpec& spec, const std::string& label, const SweepOptions& options, SweepOutcome& outcome) {
-  if (!options.reusable) return false;
-  const auto source = options.reusable->find(spec);
-  if (!source) return false;
-  reuse_result(spec, *source);
+// The finished result of the same computation in another sweep (--reuse-from), if any.
+std::optional<fs::path> reusable_source(const RunSpec& spec, const SweepOptions& options) {
+  return options.reusable ? options.reusable->find(spec) : std::nullopt;
+}
+
+// The run takes the result at `source` instead of training. The caller holds the run's lock.
+void take_reused_result(const RunSpec& spec, const fs::path& source, const std::string& label,
+                        const SweepOptions& options, SweepOutcome& outcome) {
+  reuse_result(spec, source);
   ++outcome.reused;
-  if (!options.quiet) fmt::print("{} the same computation finished in {}; its result reused\n", label, source->string());
-  return true;
+  if (!options.quiet) fmt::print("{} the same computation finished in {}; its result reused\n", label, source.string());
 }
 
 void record_failure(const RunSpec& spec, const std::string& message, SweepOutcome& outcome) {
@@ -107,7 +109,8 @@ void run_in_process(const std::vector<RunSpec>& runs, const PluginHost& host, co
       fmt::print(stderr, "[run {}/{} {}] {} was corrupt; kept as {}; running the run again\n", i + 1, runs.size(),
                  spec.run_id, result_path(spec).string(), aside.filename().string());
     }
-    if (reuse_if_found(spec, fmt::format("[run {}/{} {}]", i + 1, runs.size(), spec.run_id), options, outcome)) {
+    if (const auto source = reusable_source(spec, options)) {
+      take_reused_result(spec, *source, fmt::format("[run {}/{} {}]", i + 1, runs.size(), spec.run_id), options, outcome);
       if (options.write_summary) write_summary(spec.output_dir);
       continue;
     }
@@ -188,12 +191,12 @@ void run_in_children(const std::vector<RunSpec>& runs, const SweepOptions& optio
         check_finished_run(spec, options, "[" + spec.run_id + "]", outcome) != FinishedRun::RunAgain) {
       continue;
     }
-    if (options.reusable && options.reusable->find(spec)) {  // copying a result needs no child process
+    if (const auto source = reusable_source(spec, options)) {  // copying a result needs no child process
       std::string held_by;
       if (const auto lock = scale::RunLock::acquire(spec.run_dir(), held_by); !lock) {
         ++outcome.busy;
       } else if (!run_finished(spec)) {
-        reuse_if_found(spec, "[" + spec.run_id + "]", options, outcome);
+        take_reused_result(spec, *source, "[" + spec.run_id + "]", options, outcome);
       }
       continue;
     }
