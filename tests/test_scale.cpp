@@ -20,6 +20,7 @@
 #include "scale/shard.hpp"
 #include "scale/slurm.hpp"
 #include "scale/status.hpp"
+#include "scale/work_left.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -281,12 +282,69 @@ TEST(Status, ListsFinishedRunningFailedInterruptedAndMissingRuns) {
   const json parsed = json::parse(j.output);
   EXPECT_EQ(parsed[0]["counts"]["interrupted"], 2);
   EXPECT_EQ(parsed[0]["runs"][5]["status"], "missing");
+  // Five runs left, none of them with a finished run of its own setting or a reported epoch: each
+  // is paced by the one finished run's 12.5 s.
+  EXPECT_NE(c.output.find("5 runs left: about 1 min for one process at the pace of the 1 finished run\n"),
+            std::string::npos) << c.output;
+  EXPECT_DOUBLE_EQ(parsed[0]["seconds_left_estimate"].get<double>(), 5 * 12.5);
   // The parent folder of several result folders lists each of them.
   const auto parent = pulab_cli("status " + dir.parent_path().string());
   EXPECT_NE(parent.output.find("experiment 'demo': 6 runs"), std::string::npos) << parent.output;
   const auto none = pulab_cli("status " + (dir / "nowhere").string());
   EXPECT_EQ(none.status, 1);
   EXPECT_NE(none.output.find("no such file or folder"), std::string::npos) << none.output;
+}
+
+TEST(Status, EstimatesTheWorkLeftFromTheSweepsOwnFinishedRunsAndTheEpochsReported) {
+  EXPECT_EQ(scale::setting_of("nnpu_label_frequency-0.01_seed-0"), "nnpu_label_frequency-0.01");
+  EXPECT_EQ(scale::setting_of("seed-12"), "");
+  EXPECT_EQ(scale::setting_of("alpha-0.2"), "alpha-0.2");
+  EXPECT_EQ(scale::setting_of("reseed-1_lr-0.1"), "reseed-1_lr-0.1");
+
+  const double now = 1.0e9;
+  auto run = [](const std::string& id, scale::RunState state, double wall = -1) {
+    scale::RunInfo info;
+    info.run_id = id;
+    info.state = state;
+    info.wall_seconds = wall;
+    return info;
+  };
+  auto beat = [&](std::int64_t done, std::int64_t epochs, double seconds_per_epoch, double age) {
+    scale::Heartbeat b;
+    b.epochs_done = done;
+    b.epochs = epochs;
+    b.seconds_per_epoch = seconds_per_epoch;
+    b.updated = now - age;
+    return b;
+  };
+  scale::StatusReport report;
+  report.runs.push_back(run("a_seed-0", scale::RunState::Finished, 100));
+  report.runs.push_back(run("a_seed-1", scale::RunState::Missing));  // its setting's 100 s
+  report.runs.push_back(run("b_seed-0", scale::RunState::Finished, 300));
+  auto killed = run("b_seed-1", scale::RunState::Interrupted);  // 30 of its setting's 40 epochs left: 225 s
+  killed.heartbeat = beat(10, 40, 0, 500);
+  report.runs.push_back(killed);
+  report.runs.push_back(run("c_seed-0", scale::RunState::Failed));  // retried; no run of its setting: the mean, 200 s
+  auto busy = run("d_seed-0", scale::RunState::Running);  // its own pace: 5 epochs of 6 s, reported 10 s ago
+  busy.heartbeat = beat(5, 10, 6, 10);
+  report.runs.push_back(busy);
+
+  const auto left = scale::work_left(report, now);
+  ASSERT_TRUE(left);
+  EXPECT_EQ(left->runs, 4u);
+  EXPECT_EQ(left->paced_by, 2u);
+  EXPECT_DOUBLE_EQ(left->seconds, 100 + 225 + 200 + 20);
+  EXPECT_EQ(scale::format_work_left(*left), "4 runs left: about 9 min for one process at the pace of the 2 finished runs");
+  scale::WorkLeft long_sweep{15, 4 * 3600 + 20 * 60 + 10, 14};
+  EXPECT_EQ(scale::format_work_left(long_sweep), "15 runs left: about 4h20m for one process at the pace of the 14 finished runs");
+
+  // Nothing to say when every run has finished, or when none has (nothing to pace the rest by).
+  scale::StatusReport done;
+  done.runs.push_back(run("a_seed-0", scale::RunState::Finished, 100));
+  EXPECT_FALSE(scale::work_left(done, now));
+  scale::StatusReport fresh;
+  fresh.runs.push_back(run("a_seed-0", scale::RunState::Missing));
+  EXPECT_FALSE(scale::work_left(fresh, now));
 }
 
 // --- the sbatch script ---

@@ -13,6 +13,7 @@
 #include "engine/atomic_file.hpp"
 #include "pulab/error.hpp"
 #include "scale/shard.hpp"
+#include "scale/work_left.hpp"
 
 namespace pulab::scale {
 namespace fs = std::filesystem;
@@ -99,8 +100,9 @@ RunInfo inspect_run(const fs::path& output_dir, const std::string& run_id, std::
   if (status == "finished") {
     info.state = RunState::Finished;
     if (result->contains("last")) info.test_accuracy = (*result)["last"]["test"].value("accuracy", -1.0);
+    info.wall_seconds = result->value("wall_seconds", -1.0);
     info.detail = fmt::format("{} epochs, {:.1f} s on {}", result->value("epochs", json::array()).size(),
-                              result->value("wall_seconds", 0.0), result->value("hostname", "?"));
+                              std::max(0.0, info.wall_seconds), result->value("hostname", "?"));
     if (info.test_accuracy >= 0) info.detail = fmt::format("test acc {:.2f}%, ", 100 * info.test_accuracy) + info.detail;
     if (const auto source = result->find("reused_from"); source != result->end() && source->is_object()) {
       info.detail += ", reused from " + source->value("result", std::string("another sweep"));
@@ -108,6 +110,7 @@ RunInfo inspect_run(const fs::path& output_dir, const std::string& run_id, std::
     return info;
   }
   const auto beat = read_heartbeat(dir);
+  info.heartbeat = beat;
   if (beat && heartbeat_live(*beat, now)) {
     info.state = RunState::Running;
     info.detail = "on " + describe(*beat, now);
@@ -219,6 +222,7 @@ std::string format_status(const StatusReport& report) {
                      report.count(RunState::Running), report.count(RunState::Failed),
                      report.count(RunState::Interrupted), report.count(RunState::Missing),
                      report.count(RunState::Corrupt) ? fmt::format(", {} corrupt", report.count(RunState::Corrupt)) : "");
+  if (const auto left = work_left(report, unix_now())) out += format_work_left(*left) + "\n";
   if (!report.planned) {
     out += "(no plan.json in this folder: runs that never started are not listed; `pulab status FILE` lists them)\n";
   }
@@ -238,11 +242,13 @@ std::string status_json(const std::vector<StatusReport>& reports) {
     for (auto s : {RunState::Finished, RunState::Running, RunState::Failed, RunState::Interrupted, RunState::Missing,
                    RunState::Corrupt})
       counts[state_name(s)] = report.count(s);
-    out.push_back({{"experiment", report.experiment},
-                   {"output_dir", report.output_dir.string()},
-                   {"planned", report.planned},
-                   {"counts", counts},
-                   {"runs", runs}});
+    json entry{{"experiment", report.experiment},
+               {"output_dir", report.output_dir.string()},
+               {"planned", report.planned},
+               {"counts", counts},
+               {"runs", runs}};
+    if (const auto left = work_left(report, unix_now())) entry["seconds_left_estimate"] = left->seconds;
+    out.push_back(entry);
   }
   return out.dump(1) + "\n";
 }

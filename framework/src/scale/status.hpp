@@ -24,6 +24,8 @@ struct RunInfo {
   RunState state = RunState::Missing;
   std::string detail;  // the error of a failed run; the holder of a running one; what is left of an interrupted one
   double test_accuracy = -1;  // last epoch, finished runs
+  double wall_seconds = -1;   // finished runs: the run's wall time (of the run it reused, for a reused one)
+  std::optional<Heartbeat> heartbeat;  // not finished: the one its process left, if any (its progress)
 };
 
 // The runs of a sweep in plan order, as written by `pulab slurm` and by `pulab run` of a whole sweep.
