@@ -39,6 +39,7 @@ struct FakeRun {
   std::string dataset = "mnist";
   double best_val = 0.9, last_val = 0.9;    // validation accuracy at the best-val and the last epoch
   double test_best = 0.9, test_last = 0.9;  // test accuracy at those epochs
+  std::string report_row, report_column;    // the experiment's [report] labels ("" = not given)
 };
 
 // Writes a result.json shaped like engine/results.cpp's, with 4 epochs: epoch 2 is the
@@ -77,6 +78,8 @@ fs::path write_run(const fs::path& root, const FakeRun& f) {
             {"last", {{"epoch", 4}, {"val", scores(f.last_val, 0.1, 0.05)}, {"test", epochs[3]["test"]}}},
             {"best_val", {{"epoch", 2}, {"val", scores(f.best_val, 0.1, 0.05)}, {"test", epochs[1]["test"]}}}};
   j["best_pu"] = j["best_val"];
+  if (!f.report_row.empty()) j["config"]["report"]["row"] = f.report_row;
+  if (!f.report_column.empty()) j["config"]["report"]["column"] = f.report_column;
   const fs::path file = root / f.experiment / id / "result.json";
   fs::create_directories(file.parent_path());
   std::ofstream(file) << j.dump(1);
@@ -149,7 +152,9 @@ std::map<std::string, std::map<std::string, std::string>> parse_table(const std:
     std::vector<std::string> cells;
     std::string cell;
     for (std::size_t i = 1; i < line.size(); ++i) {
-      if (line[i] == '|') {
+      if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '|') {  // an escaped '|' inside a cell
+        cell += line[++i];
+      } else if (line[i] == '|') {
         const auto b = cell.find_first_not_of(' '), e = cell.find_last_not_of(' ');
         cells.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
         cell.clear();
@@ -304,6 +309,62 @@ TEST(Report, LabelsAndNumbers) {
   EXPECT_NEAR(s.std, 0.01, 1e-12);  // sample std (n - 1)
   EXPECT_EQ(format_summary(s, 1), "92.0 ± 1.0 (3)");
   EXPECT_EQ(format_summary(summarize({0.5}), 2), "50.00 (1)");
+}
+
+// The transfer table's layout: the variants' files label their runs (row = the method, column = the
+// variant); the plain methods' runs have no row label and are placed by their composed method.
+TEST(Report, AlternativeKeysTakeARunsOwnLabelWhereItHasOneAndTheMethodElsewhere) {
+  const fs::path root = pulab::test::temp_dir("report_alternatives");
+  for (const std::string method : {"nnpu", "vpu"}) {
+    for (std::int64_t seed = 0; seed < 3; ++seed) {
+      const double d = 0.01 * static_cast<double>(seed - 1);
+      FakeRun plain;
+      plain.experiment = "table1";
+      plain.method = method;
+      plain.seed = seed;
+      plain.report_column = "mnist_1k";
+      plain.test_last = 0.94 + d;
+      write_run(root, plain);
+      FakeRun penalty = plain;
+      penalty.experiment = "transfer";
+      penalty.method = method + "_gp";
+      penalty.report_row = method;
+      penalty.report_column = "mnist_1k + penalty";
+      penalty.test_last = (method == "nnpu" ? 0.95 : 0.93) + d;
+      write_run(root, penalty);
+    }
+  }
+  RunResult labelled, plain;
+  labelled.sweep = plain.sweep = {{"compose", "nnpu_gp"}};
+  labelled.config = {{"config.report.row", "nnpu"}};
+  plain.config = {{"config.report.row", ""}};  // the default: no label
+  EXPECT_EQ(labelled.label("report.row|compose"), "nnpu");
+  EXPECT_EQ(plain.label("report.row|compose"), "nnpu_gp");
+  EXPECT_EQ(plain.label("config.model.name|report.row"), "(none)");
+  EXPECT_EQ(key_alternatives("report.row|compose"), (std::vector<std::string>{"report.row", "compose"}));
+  EXPECT_EQ(key_alternatives("compose"), (std::vector<std::string>{"compose"}));
+
+  ReportOptions o = options_for(root, "report_alternatives_out");
+  o.rows = "report.row|compose";
+  o.cols = "report.column";
+  const ReportOutcome r = make_report(o);
+  const auto table = parse_table(r.markdown);
+  ASSERT_EQ(table.size(), 2u) << r.markdown;  // nnpu and vpu, each with both variants
+  EXPECT_EQ(table.at("nnpu").at("mnist_1k last"), "94.0 ± 1.0 (3)") << r.markdown;
+  EXPECT_EQ(table.at("nnpu").at("mnist_1k + penalty last"), "95.0 ± 1.0 (3)");
+  EXPECT_EQ(table.at("vpu").at("mnist_1k + penalty last"), "93.0 ± 1.0 (3)");
+  // The key with its '|' is one header cell of the markdown table.
+  EXPECT_NE(r.markdown.find("| report.row\\|compose "), std::string::npos) << r.markdown;
+
+  // The composed method is part of the row key, not a setting to choose between.
+  const auto index = load_results({root});
+  std::vector<const RunResult*> runs;
+  for (const auto& run : index.runs) runs.push_back(&run);
+  const Grid g = build_grid(runs, "report.row|compose", "report.column", SelectBy::BestVal);
+  const Cell* cell = g.find("nnpu", "mnist_1k + penalty");
+  ASSERT_NE(cell, nullptr);
+  ASSERT_EQ(cell->settings.size(), 1u);
+  EXPECT_EQ(cell->best().name, "");
 }
 
 TEST(Report, ShippedPaperNumbersParse) {

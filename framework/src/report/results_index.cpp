@@ -95,7 +95,32 @@ std::string config_path_of(const std::string& key) {
   return key;
 }
 
+std::vector<std::string> key_alternatives(const std::string& key) {
+  std::vector<std::string> keys;
+  std::size_t start = 0;
+  for (std::size_t bar; (bar = key.find('|', start)) != std::string::npos; start = bar + 1)
+    keys.push_back(key.substr(start, bar - start));
+  keys.push_back(key.substr(start));
+  return keys;
+}
+
+namespace {
+
+// The first alternative of "A|B|..." with a non-empty value in this run; "" when none has one.
+std::string first_present(const RunResult& run, const std::string& key) {
+  for (const auto& alternative : key_alternatives(key))
+    if (const auto v = run.value(alternative); v && !v->empty()) return alternative;
+  return "";
+}
+
+}  // namespace
+
 std::optional<std::string> RunResult::value(const std::string& key) const {
+  if (key.find('|') != std::string::npos) {
+    const std::string present = first_present(*this, key);
+    if (present.empty()) return std::nullopt;
+    return value(present);
+  }
   if (key == "experiment") return experiment;
   if (key == "run_id") return run_id;
   if (key == "compose") {
@@ -110,6 +135,10 @@ std::optional<std::string> RunResult::value(const std::string& key) const {
 }
 
 std::string RunResult::label(const std::string& key) const {
+  if (key.find('|') != std::string::npos) {
+    const std::string present = first_present(*this, key);
+    return present.empty() ? "(none)" : label(present);
+  }
   const auto v = value(key);
   if (!v) return "(none)";
   if (key == "experiment" || key == "compose" || key == "run_id") return *v;

@@ -51,6 +51,8 @@ struct RunResult {
   bool finished() const { return status == "finished"; }
   // The raw value of a key: "experiment", "run_id", "compose", a sweep key, or a config path with
   // or without the "config." prefix (a sweep key is looked up in the config when not swept).
+  // "A|B" names alternatives: the first of A, B the run has a non-empty value for ("report.row|compose":
+  // an experiment's row label where it gives one, else the composed method).
   std::optional<std::string> value(const std::string& key) const;
   // The label of a run for a grouping key: the experiment name, the composed file's stem, or
   // "<last part of the key>-<value>" (numbers normalised: 30.0 -> 30), like the run ids.
@@ -77,6 +79,9 @@ std::string normalize_number(const std::string& value);
 // The config path a key names ("config.split.n_labeled" and "split.n_labeled" both name
 // "split.n_labeled"); "" for "experiment", "compose" and "run_id".
 std::string config_path_of(const std::string& key);
+
+// The keys "A|B|..." names, in order ("A" alone for a plain key).
+std::vector<std::string> key_alternatives(const std::string& key);
 
 // Orders "beta_max-3" before "beta_max-10": digit runs compare as numbers.
 bool natural_less(const std::string& a, const std::string& b);

@@ -21,11 +21,16 @@ bool is_data_key(const std::string& key) {
   return key.rfind("dataset.", 0) == 0 || key.rfind("split.", 0) == 0 || key.rfind("labeling.", 0) == 0;
 }
 
-// True for the sweep keys the row or the column key stand for.
+// True for the sweep keys the row or the column key stand for (any of their alternatives, "A|B").
 bool is_grid_key(const std::string& key, const std::string& row_key, const std::string& col_key) {
-  if (key == row_key || key == col_key) return true;
-  const std::string row_path = config_path_of(row_key), col_path = config_path_of(col_key);
-  return (!row_path.empty() && key == row_path) || (!col_path.empty() && key == col_path);
+  for (const std::string& grid_key : {row_key, col_key}) {
+    if (key == grid_key) return true;
+    for (const auto& alternative : key_alternatives(grid_key)) {
+      const std::string path = config_path_of(alternative);
+      if (key == alternative || (!path.empty() && key == path)) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace

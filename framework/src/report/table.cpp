@@ -40,7 +40,28 @@ std::string second_reading_label(SelectBy by) {
   return is_pu_criterion(by) ? std::string("by ") + short_label(by) : std::string("best-val");
 }
 
-std::string markdown(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+namespace {
+
+// A cell's text with its '|' escaped, so that a label such as "report.row|compose" stays one cell.
+std::string escape_cell(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '|') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string markdown(const std::vector<std::string>& raw_header, const std::vector<std::vector<std::string>>& raw_rows) {
+  std::vector<std::string> header;
+  for (const auto& h : raw_header) header.push_back(escape_cell(h));
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& raw : raw_rows) {
+    rows.emplace_back();
+    for (const auto& cell : raw) rows.back().push_back(escape_cell(cell));
+  }
   std::vector<std::size_t> w(header.size(), 3);
   for (std::size_t c = 0; c < header.size(); ++c) w[c] = std::max(w[c], width(header[c]));
   for (const auto& r : rows)
