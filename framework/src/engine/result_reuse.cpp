@@ -3,7 +3,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/prior_estimation.hpp"
 #include "engine/results.hpp"
 #include "pulab/error.hpp"
 
@@ -44,9 +43,7 @@ void reuse_result(const RunSpec& spec, const fs::path& source) {
                         "# its result was reused from " + source.lexically_normal().string() + ".\n" +
                             to_toml_document(spec.resolved));
   write_file_atomically(result_path(spec), reused_result_json(spec, text.str(), source));
-  std::error_code ignored;
-  fs::remove(spec.run_dir() / "checkpoint.pt", ignored);
-  fs::remove(prior_estimate_path(spec), ignored);
+  remove_in_progress_files(spec);
 }
 
 }  // namespace pulab

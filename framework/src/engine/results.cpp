@@ -14,6 +14,7 @@
 #include <torch/version.h>
 
 #include "engine/atomic_file.hpp"
+#include "engine/prior_estimation.hpp"
 #include "pulab/error.hpp"
 #include "pulab/version.hpp"
 
@@ -38,6 +39,14 @@ std::size_t RunRecord::best_by_pu_criterion() const {
 void write_file_atomically(const fs::path& path, const std::string& text) { write_text_atomically(path, text); }
 
 fs::path result_path(const RunSpec& spec) { return spec.run_dir() / "result.json"; }
+
+fs::path checkpoint_path(const RunSpec& spec) { return spec.run_dir() / "checkpoint.pt"; }
+
+void remove_in_progress_files(const RunSpec& spec) {
+  std::error_code ignored;  // absent is fine: a run without a prior estimate, or finished in one go
+  fs::remove(checkpoint_path(spec), ignored);
+  fs::remove(prior_estimate_path(spec), ignored);
+}
 
 bool run_finished(const RunSpec& spec) {
   std::ifstream in(result_path(spec));

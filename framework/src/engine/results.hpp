@@ -18,6 +18,11 @@ namespace pulab {
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
 std::filesystem::path result_path(const RunSpec& spec);
+// The checkpoint an unfinished run resumes from.
+std::filesystem::path checkpoint_path(const RunSpec& spec);
+// A finished run's folder keeps config.toml and result.json. Once result.json is written, what only an
+// unfinished run needs goes: its checkpoint and its prior estimate (after training and after a reuse).
+void remove_in_progress_files(const RunSpec& spec);
 // True when the run's result file exists and says it finished.
 bool run_finished(const RunSpec& spec);
 // When the run's result.json exists but is not a readable result (not JSON, no status), renames

@@ -71,7 +71,7 @@ class Run {
  public:
   Run(const RunSpec& spec, const PluginHost& host, const TrainOptions& options)
       : spec_(spec), host_(host), options_(options), run_name_(spec.experiment + "/" + spec.run_id),
-        checkpoint_(spec.run_dir() / "checkpoint.pt"), schedule_(spec.train) {}
+        checkpoint_(checkpoint_path(spec)), schedule_(spec.train) {}
 
   RunStatus execute(RunRecord* record_out) {
     const auto wall_start = Clock::now();
@@ -105,9 +105,7 @@ class Run {
     }
     record_.wall_seconds = wall();
     write_file_atomically(result_path(spec_), result_json(spec_, split_stats_, record_, host_.plugins()));
-    std::error_code ignored;
-    fs::remove(checkpoint_, ignored);
-    fs::remove(prior_estimate_path(spec_), ignored);
+    remove_in_progress_files(spec_);
     if (record_out) *record_out = record_;
     return RunStatus::Finished;
   }
