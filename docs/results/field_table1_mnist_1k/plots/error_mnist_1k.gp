@@ -2,9 +2,8 @@
 set encoding utf8
 unset title
 set label 100 "mnist_1k — test error of the P class (solid) and the N class (dashed)" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "The field's methods beside Table 1, MNIST 1k (partial) · mean of 2-3 seeds (each line over its runs), band ±1" at screen 0.5, screen 0.932 center font ',11'
-set label 102 "std" at screen 0.5, screen 0.899 center font ',11'
-set tmargin at screen 0.851
+set label 101 "The field's methods beside Table 1, MNIST 1k (partial) · mean of 3 seeds, band ±1 std" at screen 0.5, screen 0.932 center font ',11'
+set tmargin at screen 0.884
 set xlabel 'epoch' font ',12'
 set ylabel 'test error [%]' font ',12'
 set grid back lc rgb '#dddddd' lw 1 dt 1
