@@ -31,11 +31,12 @@ struct FakeRun {
   double wall_seconds = 60;
   std::map<std::string, std::string> sweep;  // besides compose and train.seed
   std::optional<double> label_frequency;
+  double f1_offset = -0.02;  // F1 = accuracy + this, at every epoch
 };
 
 // F1 and AUC differ from the accuracy, so that a column showing the wrong metric fails.
-json scores(double accuracy) {
-  return {{"accuracy", accuracy}, {"f1", accuracy - 0.02}, {"auc", accuracy + 0.03}, {"precision", accuracy},
+json scores(double accuracy, double f1_offset = -0.02) {
+  return {{"accuracy", accuracy}, {"f1", accuracy + f1_offset}, {"auc", accuracy + 0.03}, {"precision", accuracy},
           {"recall", accuracy},   {"error_p", 1 - accuracy}, {"error_n", 1 - accuracy}};
 }
 
@@ -54,7 +55,7 @@ void write_run(const fs::path& root, const FakeRun& f) {
   const double pu_auc[] = {0.5, 0.6, 0.9, 0.7};
   json epochs = json::array();
   for (int e = 0; e < 4; ++e) {
-    epochs.push_back({{"epoch", e + 1}, {"train_risk", 0.1}, {"val", scores(val[e])}, {"test", scores(test[e])},
+    epochs.push_back({{"epoch", e + 1}, {"train_risk", 0.1}, {"val", scores(val[e])}, {"test", scores(test[e], f.f1_offset)},
                       {"val_pu_auc", pu_auc[e]}});
   }
   json split = {{"n_validation", 37}};
@@ -250,6 +251,40 @@ TEST(Leaderboard, RankMethodsApi) {
   EXPECT_DOUBLE_EQ(ranks[2].rank.at("spambase"), 1.0);
 }
 
+// On a data set where calling every row negative scores a high accuracy, F1 ranks what accuracy
+// cannot: here upu has the lowest accuracy on letter and the highest F1.
+TEST(Leaderboard, RanksByTheMetricGiven) {
+  EXPECT_EQ(parse_rank_metric("f1"), RankMetric::F1);
+  EXPECT_EQ(parse_rank_metric("auc"), RankMetric::Auc);
+  EXPECT_EQ(parse_rank_metric("accuracy"), RankMetric::Accuracy);
+  const std::string bad = pulab::test::error_message([] { parse_rank_metric("precision"); });
+  EXPECT_NE(bad.find("--rank-by must be 'accuracy', 'f1' or 'auc'"), std::string::npos) << bad;
+
+  const fs::path root = make_results();
+  for (std::int64_t seed = 0; seed < 2; ++seed) {  // upu on letter again, with F1 = accuracy + 0.15
+    FakeRun upu = run("letter", "upu", seed, 0.80 + 0.04 * static_cast<double>(seed));
+    upu.f1_offset = 0.15;
+    write_run(root, upu);
+  }
+  ReportOptions o = options_for(root, "leaderboard_rank_f1");
+  o.rank_by = RankMetric::F1;
+  const ReportOutcome r = make_report(o);
+  // F1 on letter: upu 97.0, nnpu 89.0, vpu 89.0 (tie); on spambase: upu 87.0, nnpu 84.0. Mean
+  // ranks: upu 1, nnpu (2.5 + 2) / 2 = 2.25, vpu 2.5 (letter only).
+  const Table t = table_under(r.markdown, kRanks);
+  EXPECT_EQ(t.rows, (std::vector<std::string>{"upu", "nnpu", "vpu"})) << r.markdown;
+  EXPECT_EQ(t.cells.at("upu").at("letter"), "97.0 ± 2.8 (2), rank 1");
+  EXPECT_EQ(t.cells.at("nnpu").at("letter"), "89.0 ± 1.4 (2), rank 2.5");
+  EXPECT_EQ(t.cells.at("upu").at("mean rank"), "1.00");
+  EXPECT_EQ(t.cells.at("nnpu").at("mean rank"), "2.25");
+  EXPECT_NE(r.markdown.find("Test F1 [%] at the epoch of highest validation accuracy"), std::string::npos) << r.markdown;
+  // The data set's table is sorted by the same metric; its accuracy column is unchanged.
+  const Table letter = table_under(r.markdown, "### letter");
+  EXPECT_EQ(letter.rows.front(), "upu") << r.markdown;
+  EXPECT_EQ(letter.cells.at("upu").at("accuracy best-val"), "82.0 ± 2.8 (2)");
+  EXPECT_NE(r.markdown.find("Rows sorted by *F1 best-val*"), std::string::npos);
+}
+
 TEST(Leaderboard, SelectedReadingFollowsSelectBy) {
   ReportOptions o = options_for(make_results(), "leaderboard_pu_auc");
   o.select_by = SelectBy::PuAuc;
@@ -378,6 +413,22 @@ TEST(Leaderboard, CommandLine) {
   const Table t = table_under(text.str(), kRanks);
   EXPECT_EQ(t.rows, (std::vector<std::string>{"vpu", "nnpu", "upu"})) << text.str();
   EXPECT_NE(text.str().find("--plot c: no run has"), std::string::npos);  // the warning, on stderr
+
+  // --rank-by needs --leaderboard, and a metric it knows.
+  const std::string base = std::string("'") + PULAB_TEST_BINARY + "' report '" + results.string() + "' --out '" +
+                           (out / "again").string() + "' --no-plots ";
+  for (const auto& [extra, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--rank-by f1", "--rank-by ranks the leaderboard: give --leaderboard too"},
+           {"--leaderboard --rank-by recall", "--rank-by must be 'accuracy', 'f1' or 'auc'"}}) {
+    const std::string bad = base + extra + " > '" + (out / "bad.txt").string() + "' 2>&1";
+    EXPECT_NE(std::system(bad.c_str()), 0) << extra;
+    std::ifstream bad_in(out / "bad.txt");
+    std::stringstream bad_text;
+    bad_text << bad_in.rdbuf();
+    EXPECT_NE(bad_text.str().find(message), std::string::npos) << bad_text.str();
+  }
+  const std::string auc = base + "--leaderboard --rank-by auc > /dev/null 2>&1";
+  EXPECT_EQ(std::system(auc.c_str()), 0);
 }
 
 // --no-plots with --plot: only the named plots (a c-grid's columns get no per-epoch plots).

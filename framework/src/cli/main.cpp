@@ -136,7 +136,8 @@ const CommandHelp kCommands[] = {
   --out DIR            the folder the skeleton is written to (default: ./NAME)
 )"},
     {"report", R"(  pulab report DIR... [--out OUTDIR] [--rows KEY] [--cols KEY] [--paper FILE [--paper-summary]]
-               [--select-by CRITERION] [--selection] [--leaderboard] [--plot alpha|np|c|all]... [--title T]
+               [--select-by CRITERION] [--selection] [--leaderboard [--rank-by METRIC]] [--plot alpha|np|c|all]...
+               [--title T]
                                               tables and plots from result folders
 )",
      R"(report options:
@@ -158,6 +159,8 @@ const CommandHelp kCommands[] = {
                        oracle's (best validation accuracy), and which PU-only criterion loses least
   --leaderboard        add a section: per data set (column) each method's test accuracy, F1 and AUC,
                        wall time and runs, then each method's mean rank over the data sets
+  --rank-by METRIC     what the leaderboard ranks by: accuracy (default), f1 or auc (test, at the selected
+                       reading); F1 or AUC where few positives make accuracy uninformative
   --plot KIND          add a plot: alpha (accuracy per epoch per gradient-penalty alpha), np (accuracy
                        vs n_labeled), c (accuracy vs split.label_frequency), or all; accuracy and error
                        (per-class error) per epoch are always drawn
@@ -702,7 +705,7 @@ int cmd_slurm(const std::vector<std::string>& args) {
 
 int cmd_report(const std::vector<std::string>& args) {
   std::vector<std::string> dirs, plots;
-  std::string out, rows, cols, paper, paper_table, select_by = "val", title;
+  std::string out, rows, cols, paper, paper_table, select_by = "val", title, rank_by;
   int digits = 1;
   bool no_plots = false, selection = false, leaderboard = false, paper_summary = false;
   po::options_description desc;
@@ -710,7 +713,8 @@ int cmd_report(const std::vector<std::string>& args) {
       "cols", po::value(&cols))("paper", po::value(&paper))("paper-table", po::value(&paper_table))(
       "select-by", po::value(&select_by))("plot", po::value(&plots)->composing())("no-plots", po::bool_switch(&no_plots))(
       "title", po::value(&title))("digits", po::value(&digits))("selection", po::bool_switch(&selection))(
-      "leaderboard", po::bool_switch(&leaderboard))("paper-summary", po::bool_switch(&paper_summary));
+      "leaderboard", po::bool_switch(&leaderboard))("paper-summary", po::bool_switch(&paper_summary))(
+      "rank-by", po::value(&rank_by));
   po::positional_options_description pos;
   pos.add("dir", -1);
   po::variables_map vm;
@@ -729,6 +733,10 @@ int cmd_report(const std::vector<std::string>& args) {
   options.select_by = report::parse_select_by(select_by);
   options.selection = selection;
   options.leaderboard = leaderboard;
+  if (!rank_by.empty()) {
+    if (!leaderboard) throw Error("--rank-by ranks the leaderboard: give --leaderboard too");
+    options.rank_by = report::parse_rank_metric(rank_by);
+  }
   options.paper_summary = paper_summary;
   options.title = title;
   options.digits = digits;

@@ -1,6 +1,7 @@
 #include "report/leaderboard.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -8,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "pulab/error.hpp"
 #include "report/stats.hpp"
 #include "report/table.hpp"
 
@@ -30,8 +32,17 @@ Summary over_seeds(const Runs& runs, const std::function<double(const RunResult&
 // The test scores of a run at the accuracy table's second reading (best-val, or a PU criterion's epoch).
 Scores selected_test(const RunResult& run, SelectBy by) { return picked_reading(run, second_reading(by)).test; }
 
-Summary selected_accuracy(const Cell& cell, SelectBy by) {
-  return over_seeds(cell.best().runs, [by](const RunResult& r) { return selected_test(r, by).accuracy; });
+double metric_of(const Scores& test, RankMetric metric) {
+  switch (metric) {
+    case RankMetric::F1: return test.f1;
+    case RankMetric::Auc: return test.auc;
+    case RankMetric::Accuracy: break;
+  }
+  return test.accuracy;
+}
+
+Summary selected_metric(const Cell& cell, SelectBy by, RankMetric metric) {
+  return over_seeds(cell.best().runs, [by, metric](const RunResult& r) { return metric_of(selected_test(r, by), metric); });
 }
 
 std::string rank_text(double rank) {
@@ -127,10 +138,11 @@ std::string dataset_table(const Grid& grid, const std::vector<MethodRank>& ranks
 
 // ---- the overall table ----
 
-std::string overall_cell(const Grid& grid, const MethodRank& m, const std::string& col, SelectBy by, int digits) {
+std::string overall_cell(const Grid& grid, const MethodRank& m, const std::string& col, SelectBy by, int digits,
+                         RankMetric metric) {
   const Cell* cell = grid.find(m.method, col);
   if (!cell) return "–";
-  return format_summary(selected_accuracy(*cell, by), digits) + ", rank " + rank_text(m.rank.at(col));
+  return format_summary(selected_metric(*cell, by, metric), digits) + ", rank " + rank_text(m.rank.at(col));
 }
 
 std::string missing_note(const MethodRank& m, std::size_t datasets) {
@@ -141,7 +153,8 @@ std::string missing_note(const MethodRank& m, std::size_t datasets) {
                      m.method, where, has, has == 1 ? "" : "s", datasets);
 }
 
-std::string overall_table(const Grid& grid, const std::vector<MethodRank>& ranks, SelectBy by, int digits) {
+std::string overall_table(const Grid& grid, const std::vector<MethodRank>& ranks, SelectBy by, int digits,
+                          RankMetric metric) {
   std::vector<std::string> header{grid.row_key};
   for (const auto& col : grid.cols) header.push_back(markdown_escape(col));
   header.insert(header.end(), {"mean rank", "data sets"});
@@ -149,7 +162,7 @@ std::string overall_table(const Grid& grid, const std::vector<MethodRank>& ranks
   std::string notes;
   for (const auto& m : ranks) {
     std::vector<std::string> line{markdown_escape(m.method)};
-    for (const auto& col : grid.cols) line.push_back(overall_cell(grid, m, col, by, digits));
+    for (const auto& col : grid.cols) line.push_back(overall_cell(grid, m, col, by, digits, metric));
     line.push_back(fmt::format("{:.2f}", m.mean_rank));
     line.push_back(fmt::format("{} of {}{}", m.rank.size(), grid.cols.size(), m.missing.empty() ? "" : " †"));
     lines.push_back(std::move(line));
@@ -158,7 +171,7 @@ std::string overall_table(const Grid& grid, const std::vector<MethodRank>& ranks
   return markdown(header, lines) + (notes.empty() ? "" : "\n" + notes);
 }
 
-std::string section_intro(const Grid& grid, SelectBy by) {
+std::string section_intro(const Grid& grid, SelectBy by, RankMetric metric) {
   const std::string at = second_reading_label(by);
   return fmt::format(
       "Rows: `{}`; one table per data set, the columns of `{}`. Test metrics in %, mean ± sample std over seeds (n). "
@@ -166,18 +179,21 @@ std::string section_intro(const Grid& grid, SelectBy by) {
       "accuracy table name it) — never chosen by test accuracy. *accuracy last*: at the last epoch; *accuracy {}*, "
       "*F1 {}*, *AUC {}*: at {}. *wall time*: mean minutes per run of that setting. *runs*: its runs (seeds), of "
       "all the runs of the cell's tuning sweep where it has several settings; failed runs are counted here, never "
-      "averaged (listed under *Failed runs*). Rows sorted by *accuracy {}*, best first (ties in the order of the "
+      "averaged (listed under *Failed runs*). Rows sorted by *{} {}*, best first (ties in the order of the "
       "mean ranks below).\n",
-      grid.row_key, grid.col_key, chosen_by(by), at, at, at, reading_epoch(by), at);
+      grid.row_key, grid.col_key, chosen_by(by), at, at, at, reading_epoch(by), metric_label(metric), at);
 }
 
-std::string ranks_intro(SelectBy by) {
+std::string ranks_intro(SelectBy by, RankMetric metric) {
+  std::string label = metric_label(metric);
+  label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
   return fmt::format(
       "\n### Mean rank over data sets\n\n"
-      "Test accuracy [%] at {} (*{}*) per data set and its rank there: the methods of a data set are ranked by "
-      "that mean accuracy, 1 = best, equal means share the average of the ranks they span. *mean rank*: the "
-      "average of a method's ranks over the data sets it has (*data sets*: how many). Sorted by mean rank.\n\n",
-      reading_epoch(by), second_reading_label(by));
+      "Test {} [%] at {} (*{}*) per data set and its rank there: the methods of a data set are ranked by "
+      "that mean {}, 1 = best, equal means share the average of the ranks they span (`--rank-by`: accuracy, f1 or "
+      "auc). *mean rank*: the average of a method's ranks over the data sets it has (*data sets*: how many). Sorted "
+      "by mean rank.\n\n",
+      metric_label(metric), reading_epoch(by), second_reading_label(by), metric_label(metric));
 }
 
 // ---- --plot c ----
@@ -215,7 +231,7 @@ std::vector<Series> c_lines(const RunsByC& by_c, const Grid& grid, SelectBy by, 
     for (const auto& [where, cell] : at_c.cells) {
       const auto row = std::find(grid.rows.begin(), grid.rows.end(), where.first);
       if (row == grid.rows.end()) continue;
-      const Summary acc = selected_accuracy(cell, by);
+      const Summary acc = selected_metric(cell, by, RankMetric::Accuracy);
       Series& s = lines[static_cast<std::size_t>(row - grid.rows.begin())];
       s.x.push_back(c);
       s.y.push_back(100.0 * acc.mean);
@@ -259,7 +275,24 @@ std::vector<double> average_ranks(const std::vector<double>& scores) {
   return ranks;
 }
 
-std::vector<MethodRank> rank_methods(const Grid& grid, SelectBy by) {
+RankMetric parse_rank_metric(const std::string& text) {
+  if (text == "accuracy") return RankMetric::Accuracy;
+  if (text == "f1" || text == "F1") return RankMetric::F1;
+  if (text == "auc" || text == "AUC") return RankMetric::Auc;
+  throw Error("--rank-by must be 'accuracy', 'f1' or 'auc' (the test metric the leaderboard ranks by), not '" + text +
+              "'");
+}
+
+const char* metric_label(RankMetric metric) {
+  switch (metric) {
+    case RankMetric::F1: return "F1";
+    case RankMetric::Auc: return "AUC";
+    case RankMetric::Accuracy: break;
+  }
+  return "accuracy";
+}
+
+std::vector<MethodRank> rank_methods(const Grid& grid, SelectBy by, RankMetric metric) {
   std::vector<MethodRank> out;
   for (const auto& row : grid.rows) out.push_back(MethodRank{row, {}, {}, 0});
   for (const auto& col : grid.cols) {
@@ -272,7 +305,7 @@ std::vector<MethodRank> rank_methods(const Grid& grid, SelectBy by) {
         continue;
       }
       present.push_back(i);
-      means.push_back(selected_accuracy(*cell, by).mean);
+      means.push_back(selected_metric(*cell, by, metric).mean);
     }
     const std::vector<double> ranks = average_ranks(means);
     for (std::size_t k = 0; k < present.size(); ++k) out[present[k]].rank[col] = ranks[k];
@@ -287,13 +320,13 @@ std::vector<MethodRank> rank_methods(const Grid& grid, SelectBy by) {
 }
 
 std::string leaderboard_section(const Grid& grid, const std::vector<const RunResult*>& failed, SelectBy by,
-                                int digits) {
-  const std::vector<MethodRank> ranks = rank_methods(grid, by);
+                                int digits, RankMetric metric) {
+  const std::vector<MethodRank> ranks = rank_methods(grid, by, metric);
   const FailedCount failed_count = count_failed(failed, grid);
-  std::string md = "\n## Leaderboard\n\n" + section_intro(grid, by);
+  std::string md = "\n## Leaderboard\n\n" + section_intro(grid, by, metric);
   for (const auto& col : grid.cols)
     md += fmt::format("\n### {}\n\n", col) + dataset_table(grid, ranks, failed_count, col, by, digits);
-  return md + ranks_intro(by) + overall_table(grid, ranks, by, digits);
+  return md + ranks_intro(by, metric) + overall_table(grid, ranks, by, digits, metric);
 }
 
 std::vector<Plot> label_frequency_plots(const std::vector<const RunResult*>& runs, const Grid& grid, SelectBy by,

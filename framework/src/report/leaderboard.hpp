@@ -17,6 +17,15 @@ namespace pulab::report {
 // The config path of the label frequency c (the share of the training positives that is labeled).
 inline const char* const kLabelFrequencyKey = "config.split.label_frequency";
 
+// What the methods are ranked by, per data set (`--rank-by`): the mean test accuracy (the default),
+// F1 or AUC at the selected reading. On a data set with few positives (ticdata: π = 0.06) calling
+// every row negative already scores 94% accuracy and F1 0: there F1 or AUC rank what accuracy cannot.
+enum class RankMetric { Accuracy, F1, Auc };
+// "accuracy", "f1", "auc"; throws pulab::Error naming the option and its values otherwise.
+RankMetric parse_rank_metric(const std::string& text);
+// "accuracy", "F1", "AUC": as the tables' headers name it.
+const char* metric_label(RankMetric metric);
+
 // Ranks of the scores, 1 = the highest; scores equal to 1e-9 share the average of the ranks they
 // span (two tied for first both get 1.5).
 std::vector<double> average_ranks(const std::vector<double>& scores);
@@ -28,14 +37,14 @@ struct MethodRank {
   double mean_rank = 0;                // over the data sets it has
 };
 
-// Every row of the grid ranked per column by its mean test accuracy at the selected reading (the
+// Every row of the grid ranked per column by its mean test `metric` at the selected reading (the
 // accuracy table's second reading), sorted by mean rank (ties: in the grid's row order).
-std::vector<MethodRank> rank_methods(const Grid& grid, SelectBy by);
+std::vector<MethodRank> rank_methods(const Grid& grid, SelectBy by, RankMetric metric = RankMetric::Accuracy);
 
 // The report's "Leaderboard" section: one table per column, then the ranks. `failed`: the failed
 // runs, counted in the tables' runs column (never averaged).
 std::string leaderboard_section(const Grid& grid, const std::vector<const RunResult*>& failed, SelectBy by,
-                                int digits);
+                                int digits, RankMetric metric = RankMetric::Accuracy);
 
 // `--plot c`: per column (its label without the label frequency), test accuracy at the selected
 // reading against c, mean ± std over seeds, one line per row. Runs without a label frequency are

@@ -345,7 +345,7 @@ ReportOutcome make_report(const ReportOptions& o) {
   if (o.leaderboard) {
     std::vector<const RunResult*> failed;
     for (const auto& r : index.failed) failed.push_back(&r);
-    md += leaderboard_section(grid, failed, o.select_by, o.digits);
+    md += leaderboard_section(grid, failed, o.select_by, o.digits, o.rank_by);
   }
 
   if (o.selection) {  // every run, whatever --select-by left out of the table above

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "report/leaderboard.hpp"
 #include "report/select.hpp"
 
 namespace pulab::report {
@@ -29,6 +30,7 @@ struct ReportOptions {
   SelectBy select_by = SelectBy::BestVal;
   bool selection = false;  // --selection: test accuracy at the epoch each criterion picks vs the oracle's
   bool leaderboard = false;  // --leaderboard: per data set accuracy/F1/AUC/wall time, mean rank over data sets
+  RankMetric rank_by = RankMetric::Accuracy;  // --rank-by: the test metric of the leaderboard's ranks
   bool paper_summary = false;  // --paper-summary: every cell of the --paper file beside ours (needs --paper)
   std::string title;
   std::set<std::string> plots{"accuracy", "error"};
