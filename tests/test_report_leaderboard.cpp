@@ -32,12 +32,18 @@ struct FakeRun {
   std::map<std::string, std::string> sweep;  // besides compose and train.seed
   std::optional<double> label_frequency;
   double f1_offset = -0.02;  // F1 = accuracy + this, at every epoch
+  bool all_negative = false;  // the test predictions call every row negative (error_p 1, error_n 0)
 };
 
 // F1 and AUC differ from the accuracy, so that a column showing the wrong metric fails.
-json scores(double accuracy, double f1_offset = -0.02) {
-  return {{"accuracy", accuracy}, {"f1", accuracy + f1_offset}, {"auc", accuracy + 0.03}, {"precision", accuracy},
-          {"recall", accuracy},   {"error_p", 1 - accuracy}, {"error_n", 1 - accuracy}};
+json scores(double accuracy, double f1_offset = -0.02, bool all_negative = false) {
+  return {{"accuracy", accuracy},
+          {"f1", accuracy + f1_offset},
+          {"auc", accuracy + 0.03},
+          {"precision", accuracy},
+          {"recall", accuracy},
+          {"error_p", all_negative ? 1.0 : 1 - accuracy},
+          {"error_n", all_negative ? 0.0 : 1 - accuracy}};
 }
 
 // A result.json shaped like engine/results.cpp's: 4 epochs, epoch 2 the best-validation one,
@@ -55,7 +61,7 @@ void write_run(const fs::path& root, const FakeRun& f) {
   const double pu_auc[] = {0.5, 0.6, 0.9, 0.7};
   json epochs = json::array();
   for (int e = 0; e < 4; ++e) {
-    epochs.push_back({{"epoch", e + 1}, {"train_risk", 0.1}, {"val", scores(val[e])}, {"test", scores(test[e], f.f1_offset)},
+    epochs.push_back({{"epoch", e + 1}, {"train_risk", 0.1}, {"val", scores(val[e])}, {"test", scores(test[e], f.f1_offset, f.all_negative)},
                       {"val_pu_auc", pu_auc[e]}});
   }
   json split = {{"n_validation", 37}};
@@ -283,6 +289,22 @@ TEST(Leaderboard, RanksByTheMetricGiven) {
   EXPECT_EQ(letter.rows.front(), "upu") << r.markdown;
   EXPECT_EQ(letter.cells.at("upu").at("accuracy best-val"), "82.0 ± 2.8 (2)");
   EXPECT_NE(r.markdown.find("Rows sorted by *F1 best-val*"), std::string::npos);
+}
+
+// A method whose selected reading calls every test row negative is named under the data set's
+// table: its accuracy there is only the share of negatives.
+TEST(Leaderboard, NamesTheMethodsThatCallEveryRowOneClass) {
+  const fs::path root = make_results();
+  FakeRun collapsed = run("spambase", "upu", 1, 0.60);  // seed 1 of upu on spambase: all negative
+  collapsed.all_negative = true;
+  write_run(root, collapsed);
+  const ReportOutcome r = make_report(options_for(root, "leaderboard_one_class"));
+  const Table spambase = table_under(r.markdown, "### spambase");
+  EXPECT_NE(spambase.after.find("*One class at the best-val reading* (its accuracy is that class's share of the "
+                                "test set): every test row negative: upu (1 of 2 seeds)."),
+            std::string::npos)
+      << r.markdown;
+  EXPECT_EQ(table_under(r.markdown, "### letter").after.find("One class"), std::string::npos) << r.markdown;
 }
 
 TEST(Leaderboard, SelectedReadingFollowsSelectBy) {

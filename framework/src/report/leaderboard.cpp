@@ -126,14 +126,50 @@ std::vector<std::string> column_methods(const std::vector<MethodRank>& ranks, co
   return methods;
 }
 
+// Which single class a run's selected reading predicts for every test row, if it does: its accuracy is
+// then just that class's share (calling every row negative scores 1 − π), which a reader of the
+// accuracy column must know.
+std::optional<const char*> one_class(const Scores& test) {
+  constexpr double kAll = 1 - 1e-12, kNone = 1e-12;
+  if (test.error_p >= kAll && test.error_n <= kNone) return "negative";
+  if (test.error_p <= kNone && test.error_n >= kAll) return "positive";
+  return std::nullopt;
+}
+
+// "*One class at the best-val reading* (...): every test row negative: nnpu (3 of 3 seeds), upu (1 of 3)."
+// Methods in the table's order.
+std::string one_class_note(const Grid& grid, const std::vector<std::string>& methods, const std::string& col,
+                           SelectBy by) {
+  std::map<std::string, std::string> by_class;  // "negative" / "positive" -> "nnpu (3 of 3 seeds), ..."
+  for (const auto& method : methods) {
+    const Cell* cell = grid.find(method, col);
+    if (!cell) continue;
+    std::map<std::string, std::size_t> seeds;  // class -> runs that call every row that class
+    for (const RunResult* r : cell->best().runs)
+      if (const auto c = one_class(selected_test(*r, by))) ++seeds[*c];
+    for (const auto& [which, n] : seeds) {
+      std::string& list = by_class[which];
+      list += fmt::format("{}{} ({} of {}{})", list.empty() ? "" : ", ", markdown_escape(method), n,
+                          cell->best().runs.size(), list.empty() ? " seeds" : "");
+    }
+  }
+  if (by_class.empty()) return "";
+  std::string parts;
+  for (const auto& [which, list] : by_class) parts += fmt::format("{}every test row {}: {}", parts.empty() ? "" : "; ", which, list);
+  return fmt::format("\n*One class at the {} reading* (its accuracy is that class's share of the test set): {}.\n",
+                     second_reading_label(by), parts);
+}
+
 std::string dataset_table(const Grid& grid, const std::vector<MethodRank>& ranks, const FailedCount& failed,
                           const std::string& col, SelectBy by, int digits) {
   const std::string at = second_reading_label(by);
+  const std::vector<std::string> methods = column_methods(ranks, failed, col);
   std::vector<std::vector<std::string>> lines;
-  for (const auto& method : column_methods(ranks, failed, col))
+  for (const auto& method : methods)
     lines.push_back(dataset_line(method, grid.find(method, col), failed_at(failed, method, col), by, digits));
   return markdown({grid.row_key, "accuracy last", "accuracy " + at, "F1 " + at, "AUC " + at, "wall time [min]", "runs"},
-                  lines);
+                  lines) +
+         one_class_note(grid, methods, col, by);
 }
 
 // ---- the overall table ----
