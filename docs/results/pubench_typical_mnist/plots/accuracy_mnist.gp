@@ -23,21 +23,22 @@ set output 'accuracy_mnist.png'
 plot 'accuracy_mnist.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 3 title 'dist_pu', \
      'accuracy_mnist.dat' index 1 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 3 title 'gradpu', \
      'accuracy_mnist.dat' index 2 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 3 title 'holistic_pu', \
-     'accuracy_mnist.dat' index 3 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 3 title 'lbe', \
-     'accuracy_mnist.dat' index 4 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 3 title 'mpe_pu', \
-     'accuracy_mnist.dat' index 5 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 3 title 'naive', \
-     'accuracy_mnist.dat' index 6 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 3 title 'nnpu', \
-     'accuracy_mnist.dat' index 7 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 1 pt 4 ps 0.8 pi 3 title 'nnpusb', \
-     'accuracy_mnist.dat' index 8 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 1 pt 8 ps 0.8 pi 3 title 'p3mix_c', \
-     'accuracy_mnist.dat' index 9 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 1 pt 10 ps 0.8 pi 3 title 'p3mix_e', \
-     'accuracy_mnist.dat' index 10 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 1 pt 12 ps 0.8 pi 3 title 'pul_cpbf', \
-     'accuracy_mnist.dat' index 11 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 1 pt 14 ps 0.8 pi 3 title 'pulda', \
-     'accuracy_mnist.dat' index 12 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 3 title 'robust_pu', \
-     'accuracy_mnist.dat' index 13 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 3 title 'selfpu', \
-     'accuracy_mnist.dat' index 14 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 3 title 'supervised', \
-     'accuracy_mnist.dat' index 15 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 3 title 'ted_n', \
-     'accuracy_mnist.dat' index 16 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 3 title 'upu', \
-     'accuracy_mnist.dat' index 17 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 4 pt 6 ps 0.8 pi 3 title 'vpu'
+     'accuracy_mnist.dat' index 3 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 3 title 'lagam', \
+     'accuracy_mnist.dat' index 4 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 3 title 'lbe', \
+     'accuracy_mnist.dat' index 5 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 3 title 'mpe_pu', \
+     'accuracy_mnist.dat' index 6 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 3 title 'naive', \
+     'accuracy_mnist.dat' index 7 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 1 pt 4 ps 0.8 pi 3 title 'nnpu', \
+     'accuracy_mnist.dat' index 8 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 1 pt 8 ps 0.8 pi 3 title 'nnpusb', \
+     'accuracy_mnist.dat' index 9 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 1 pt 10 ps 0.8 pi 3 title 'p3mix_c', \
+     'accuracy_mnist.dat' index 10 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 1 pt 12 ps 0.8 pi 3 title 'p3mix_e', \
+     'accuracy_mnist.dat' index 11 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 1 pt 14 ps 0.8 pi 3 title 'pul_cpbf', \
+     'accuracy_mnist.dat' index 12 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 3 title 'pulda', \
+     'accuracy_mnist.dat' index 13 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 3 title 'robust_pu', \
+     'accuracy_mnist.dat' index 14 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 3 title 'selfpu', \
+     'accuracy_mnist.dat' index 15 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 3 title 'supervised', \
+     'accuracy_mnist.dat' index 16 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 3 title 'ted_n', \
+     'accuracy_mnist.dat' index 17 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 4 pt 6 ps 0.8 pi 3 title 'upu', \
+     'accuracy_mnist.dat' index 18 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 4 pt 4 ps 0.8 pi 3 title 'vpu'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'accuracy_mnist.svg'

@@ -26,36 +26,38 @@ plot 'error_mnist.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 
      'error_mnist.dat' index 3 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 4 ps 0.8 pi 3 title 'gradpu N-class', \
      'error_mnist.dat' index 4 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 3 title 'holistic_pu P-class', \
      'error_mnist.dat' index 5 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 8 ps 0.8 pi 3 title 'holistic_pu N-class', \
-     'error_mnist.dat' index 6 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 3 title 'lbe P-class', \
-     'error_mnist.dat' index 7 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'lbe N-class', \
-     'error_mnist.dat' index 8 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 3 title 'mpe_pu P-class', \
-     'error_mnist.dat' index 9 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 12 ps 0.8 pi 3 title 'mpe_pu N-class', \
-     'error_mnist.dat' index 10 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 3 title 'naive P-class', \
-     'error_mnist.dat' index 11 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 14 ps 0.8 pi 3 title 'naive N-class', \
-     'error_mnist.dat' index 12 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 3 title 'nnpu P-class', \
-     'error_mnist.dat' index 13 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 2 pt 5 ps 0.8 pi 3 title 'nnpu N-class', \
-     'error_mnist.dat' index 14 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 1 pt 4 ps 0.8 pi 3 title 'nnpusb P-class', \
-     'error_mnist.dat' index 15 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 2 pt 3 ps 0.8 pi 3 title 'nnpusb N-class', \
-     'error_mnist.dat' index 16 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 1 pt 8 ps 0.8 pi 3 title 'p3mix_c P-class', \
-     'error_mnist.dat' index 17 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 2 pt 7 ps 0.8 pi 3 title 'p3mix_c N-class', \
-     'error_mnist.dat' index 18 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 1 pt 10 ps 0.8 pi 3 title 'p3mix_e P-class', \
-     'error_mnist.dat' index 19 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 2 pt 9 ps 0.8 pi 3 title 'p3mix_e N-class', \
-     'error_mnist.dat' index 20 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 1 pt 12 ps 0.8 pi 3 title 'pul_cpbf P-class', \
-     'error_mnist.dat' index 21 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 2 pt 11 ps 0.8 pi 3 title 'pul_cpbf N-class', \
-     'error_mnist.dat' index 22 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 1 pt 14 ps 0.8 pi 3 title 'pulda P-class', \
-     'error_mnist.dat' index 23 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 2 pt 13 ps 0.8 pi 3 title 'pulda N-class', \
-     'error_mnist.dat' index 24 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 3 title 'robust_pu P-class', \
-     'error_mnist.dat' index 25 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 4 ps 0.8 pi 3 title 'robust_pu N-class', \
-     'error_mnist.dat' index 26 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 3 title 'selfpu P-class', \
-     'error_mnist.dat' index 27 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 8 ps 0.8 pi 3 title 'selfpu N-class', \
-     'error_mnist.dat' index 28 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 3 title 'supervised P-class', \
-     'error_mnist.dat' index 29 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'supervised N-class', \
-     'error_mnist.dat' index 30 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 3 title 'ted_n P-class', \
-     'error_mnist.dat' index 31 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 12 ps 0.8 pi 3 title 'ted_n N-class', \
-     'error_mnist.dat' index 32 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 3 title 'upu P-class', \
-     'error_mnist.dat' index 33 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 14 ps 0.8 pi 3 title 'upu N-class', \
-     'error_mnist.dat' index 34 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 4 pt 6 ps 0.8 pi 3 title 'vpu P-class', \
-     'error_mnist.dat' index 35 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 5 ps 0.8 pi 3 title 'vpu N-class'
+     'error_mnist.dat' index 6 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 3 title 'lagam P-class', \
+     'error_mnist.dat' index 7 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'lagam N-class', \
+     'error_mnist.dat' index 8 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 3 title 'lbe P-class', \
+     'error_mnist.dat' index 9 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 12 ps 0.8 pi 3 title 'lbe N-class', \
+     'error_mnist.dat' index 10 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 3 title 'mpe_pu P-class', \
+     'error_mnist.dat' index 11 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 14 ps 0.8 pi 3 title 'mpe_pu N-class', \
+     'error_mnist.dat' index 12 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 3 title 'naive P-class', \
+     'error_mnist.dat' index 13 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 2 pt 5 ps 0.8 pi 3 title 'naive N-class', \
+     'error_mnist.dat' index 14 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 1 pt 4 ps 0.8 pi 3 title 'nnpu P-class', \
+     'error_mnist.dat' index 15 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 2 pt 3 ps 0.8 pi 3 title 'nnpu N-class', \
+     'error_mnist.dat' index 16 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 1 pt 8 ps 0.8 pi 3 title 'nnpusb P-class', \
+     'error_mnist.dat' index 17 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 2 pt 7 ps 0.8 pi 3 title 'nnpusb N-class', \
+     'error_mnist.dat' index 18 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 1 pt 10 ps 0.8 pi 3 title 'p3mix_c P-class', \
+     'error_mnist.dat' index 19 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 2 pt 9 ps 0.8 pi 3 title 'p3mix_c N-class', \
+     'error_mnist.dat' index 20 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 1 pt 12 ps 0.8 pi 3 title 'p3mix_e P-class', \
+     'error_mnist.dat' index 21 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 2 pt 11 ps 0.8 pi 3 title 'p3mix_e N-class', \
+     'error_mnist.dat' index 22 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 1 pt 14 ps 0.8 pi 3 title 'pul_cpbf P-class', \
+     'error_mnist.dat' index 23 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 2 pt 13 ps 0.8 pi 3 title 'pul_cpbf N-class', \
+     'error_mnist.dat' index 24 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 3 title 'pulda P-class', \
+     'error_mnist.dat' index 25 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 4 ps 0.8 pi 3 title 'pulda N-class', \
+     'error_mnist.dat' index 26 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 3 title 'robust_pu P-class', \
+     'error_mnist.dat' index 27 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 8 ps 0.8 pi 3 title 'robust_pu N-class', \
+     'error_mnist.dat' index 28 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 3 title 'selfpu P-class', \
+     'error_mnist.dat' index 29 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'selfpu N-class', \
+     'error_mnist.dat' index 30 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 3 title 'supervised P-class', \
+     'error_mnist.dat' index 31 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 12 ps 0.8 pi 3 title 'supervised N-class', \
+     'error_mnist.dat' index 32 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 3 title 'ted_n P-class', \
+     'error_mnist.dat' index 33 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 14 ps 0.8 pi 3 title 'ted_n N-class', \
+     'error_mnist.dat' index 34 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 4 pt 6 ps 0.8 pi 3 title 'upu P-class', \
+     'error_mnist.dat' index 35 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 5 ps 0.8 pi 3 title 'upu N-class', \
+     'error_mnist.dat' index 36 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 4 pt 4 ps 0.8 pi 3 title 'vpu P-class', \
+     'error_mnist.dat' index 37 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 2 pt 3 ps 0.8 pi 3 title 'vpu N-class'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'error_mnist.svg'
