@@ -20,9 +20,10 @@ clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'accuracy_name-pusb.png'
-plot 'accuracy_name-pusb.dat' index 0 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 3 title 'nnpu', \
-     'accuracy_name-pusb.dat' index 1 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 3 title 'nnpusb', \
-     'accuracy_name-pusb.dat' index 2 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 3 title 'vpu'
+plot 'accuracy_name-pusb.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 3 title 'gradpu', \
+     'accuracy_name-pusb.dat' index 1 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 3 title 'nnpu', \
+     'accuracy_name-pusb.dat' index 2 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 3 title 'nnpusb', \
+     'accuracy_name-pusb.dat' index 3 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 3 title 'vpu'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'accuracy_name-pusb.svg'

@@ -20,12 +20,14 @@ clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'error_name-lbe_b.png'
-plot 'error_name-lbe_b.dat' index 0 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 3 title 'nnpu P-class', \
-     'error_name-lbe_b.dat' index 1 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 4 ps 0.8 pi 3 title 'nnpu N-class', \
-     'error_name-lbe_b.dat' index 2 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 3 title 'nnpusb P-class', \
-     'error_name-lbe_b.dat' index 3 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 8 ps 0.8 pi 3 title 'nnpusb N-class', \
-     'error_name-lbe_b.dat' index 4 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 3 title 'vpu P-class', \
-     'error_name-lbe_b.dat' index 5 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'vpu N-class'
+plot 'error_name-lbe_b.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 3 title 'gradpu P-class', \
+     'error_name-lbe_b.dat' index 1 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 6 ps 0.8 pi 3 title 'gradpu N-class', \
+     'error_name-lbe_b.dat' index 2 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 3 title 'nnpu P-class', \
+     'error_name-lbe_b.dat' index 3 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 4 ps 0.8 pi 3 title 'nnpu N-class', \
+     'error_name-lbe_b.dat' index 4 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 3 title 'nnpusb P-class', \
+     'error_name-lbe_b.dat' index 5 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 8 ps 0.8 pi 3 title 'nnpusb N-class', \
+     'error_name-lbe_b.dat' index 6 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 3 title 'vpu P-class', \
+     'error_name-lbe_b.dat' index 7 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'vpu N-class'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'error_name-lbe_b.svg'
