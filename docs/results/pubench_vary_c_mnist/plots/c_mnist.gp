@@ -21,8 +21,9 @@ clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'c_mnist.png'
-plot 'c_mnist.dat' index 0 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 title 'nnpu', \
-     'c_mnist.dat' index 1 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 title 'vpu'
+plot 'c_mnist.dat' index 0 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 title 'gradpu', \
+     'c_mnist.dat' index 1 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 title 'nnpu', \
+     'c_mnist.dat' index 2 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 title 'vpu'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'c_mnist.svg'
