@@ -411,7 +411,7 @@ int cmd_plan(const std::vector<std::string>& args) {
     const char* status = run_finished(s)                               ? (stale_result(s).empty() ? "finished" : "stale")
                          : beat && scale::heartbeat_live(*beat, scale::unix_now()) ? "running"
                          : reusable && reusable->find(s)             ? "reusable"
-                         : fs::exists(checkpoint_path(s))     ? "partial"
+                         : fs::exists(checkpoint_path(s))            ? "partial"
                                                                      : "pending";
     fmt::print("{:>4}  {:<{}}  {:<9}  {:>6}  {}\n", i, s.run_id, width, status, s.train.epochs, component_list(s));
     ++tally[status];
