@@ -311,6 +311,47 @@ TEST(Report, LabelsAndNumbers) {
   EXPECT_EQ(format_summary(summarize({0.5}), 2), "50.00 (1)");
 }
 
+// A result file written before a configuration key existed reads as that key's legacy value, as
+// the stale check counts it: Table 1's 0.1 runs have no train.precision and are float32 runs.
+TEST(Report, AKeyAddedLaterReadsAsItsLegacyValueInAnOlderRun) {
+  const json reading = {{"epoch", 1}, {"val", scores(0.9, 0.1, 0.1)}, {"test", scores(0.9, 0.1, 0.1)}};
+  const auto run_with = [&](const json& config) {
+    const json j = {{"experiment", "e"}, {"run_id", "r"},  {"status", "finished"},
+                    {"config", config},  {"last", reading}, {"best_val", reading}};
+    return parse_result(j.dump(), "r/result.json");
+  };
+  const RunResult older = run_with({{"train", {{"seed", 0}}}, {"regularizer", {{"gradient_penalty", {{"alpha", 0.2}}}}}});
+  EXPECT_EQ(older.label("train.precision"), "precision-float32");
+  EXPECT_EQ(older.label("config.train.early_stopping_patience"), "early_stopping_patience-0");
+  EXPECT_EQ(older.label("sampler.name"), "name-joint");  // a whole table added later
+  // A key of a component only where the run has that component.
+  EXPECT_EQ(older.label("regularizer.vpu_mixup.detach_target"), "(none)");
+  EXPECT_EQ(older.label("regularizer.gradient_penalty.alpha"), "alpha-0.2");
+
+  const RunResult newer = run_with({{"train", {{"seed", 0}, {"precision", "bfloat16"}}},
+                                    {"sampler", {{"name", "stratified"}}},
+                                    {"regularizer", {{"vpu_mixup", {{"alpha", 0.3}}}}}});
+  EXPECT_EQ(newer.label("train.precision"), "precision-bfloat16");  // a stored value is kept
+  EXPECT_EQ(newer.label("sampler.name"), "name-stratified");
+  EXPECT_EQ(newer.label("regularizer.vpu_mixup.detach_target"), "detach_target-true");
+
+  // So a table by precision puts the older run beside a newer float32 run, in one column.
+  const fs::path root = pulab::test::temp_dir("report_legacy_key");
+  for (const auto& [id, train] : {std::pair<std::string, json>{"older", {{"seed", 0}}},
+                                  std::pair<std::string, json>{"newer", {{"seed", 1}, {"precision", "float32"}}}}) {
+    json j = {{"experiment", "e"}, {"run_id", id},     {"sweep", {{"compose", "nnpu"}}}, {"status", "finished"},
+              {"config", {{"train", train}}}, {"last", reading}, {"best_val", reading}};
+    fs::create_directories(root / id);
+    std::ofstream(root / id / "result.json") << j.dump();
+  }
+  const ResultsIndex index = load_results({root});
+  std::vector<const RunResult*> runs;
+  for (const auto& r : index.runs) runs.push_back(&r);
+  ASSERT_EQ(runs.size(), 2u);
+  const Grid grid = build_grid(runs, "compose", "train.precision", SelectBy::BestVal);
+  EXPECT_EQ(grid.cols, std::vector<std::string>{"precision-float32"});
+}
+
 // The transfer table's layout: the variants' files label their runs (row = the method, column = the
 // variant); the plain methods' runs have no row label and are placed by their composed method.
 TEST(Report, AlternativeKeysTakeARunsOwnLabelWhereItHasOneAndTheMethodElsewhere) {

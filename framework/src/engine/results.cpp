@@ -14,6 +14,7 @@
 #include <torch/version.h>
 
 #include "engine/atomic_file.hpp"
+#include "engine/keys_added_later.hpp"
 #include "engine/prior_estimation.hpp"
 #include "pulab/error.hpp"
 #include "pulab/version.hpp"
@@ -99,36 +100,6 @@ namespace {
 
 json config_to_json(const ConfigNode& n);
 
-// Keys added after result files were first written, each with the value that reproduces the older
-// behaviour. A stored configuration without such a key matches that value, so results and
-// checkpoints from before the key existed stay valid (and are not redone) after an upgrade.
-// `key` null: the whole table was added later, and its legacy value is the table.
-struct KeyAddedLater {
-  const char* table;
-  const char* key;
-  const char* legacy_value;  // JSON
-};
-const KeyAddedLater kKeysAddedLater[] = {{"train", "precision", R"("float32")"},
-                                         {"train", "lr_step_epochs", "20"},
-                                         {"train", "lr_step_factor", "0.5"},
-                                         {"train", "early_stopping_patience", "0"},
-                                         {"train", "early_stopping_monitor", R"("val_accuracy")"},
-                                         {"sampler", nullptr, R"({"name": "joint", "skip_inactive": false})"},
-                                         {"regularizer.vpu_mixup", "detach_target", "true"},
-                                         {"regularizer.vpu_mixup", "batch_lambda", "false"},
-                                         // pulab 0.3: a new Adam per stage; 0.2's runs kept one
-                                         {"risk", "fresh_optimizer", "false"},
-                                         {"hook.predictive_trend", "fresh_optimizer", "false"},
-                                         // pulab 0.4: the mixup stage's own Adam; 0.3's runs kept the run's
-                                         {"regularizer.dist_pu", "fresh_optimizer", "false"},
-                                         {"regularizer.dist_pu", "mixup_stage_lr_scale", "1.0"},
-                                         {"regularizer.dist_pu", "mixup_stage_weight_decay_scale", "1.0"},
-                                         {"regularizer.dist_pu", "mixup_stage_final_lr_factor", "1.0"},
-                                         {"regularizer.pulda_mixup", "fresh_optimizer", "false"},
-                                         {"regularizer.pulda_mixup", "stage_lr_scale", "1.0"},
-                                         {"regularizer.pulda_mixup", "stage_weight_decay_scale", "1.0"},
-                                         {"regularizer.pulda_mixup", "stage_final_lr_factor", "1.0"}};
-
 // The configuration as compared between runs: without [report] (labels only), without where
 // results and data live (`res`, `./res/`, an absolute path and a moved or copied folder hold the
 // same runs), and without a later-added key at its legacy value. Erasing keys keeps results of
@@ -137,28 +108,7 @@ json comparable_config(json config) {
   config.erase("report");
   config.erase("output_dir");
   config.erase("data_dir");
-  for (const auto& later : kKeysAddedLater) {
-    // `table` may be a dotted path ("regularizer.vpu_mixup"): the key's table inside the config.
-    json* parent = &config;
-    std::string path = later.table, last = path;
-    for (std::size_t dot; (dot = path.find('.')) != std::string::npos; path = path.substr(dot + 1)) {
-      auto inner = parent->find(path.substr(0, dot));
-      if (inner == parent->end() || !inner->is_object()) { parent = nullptr; break; }
-      parent = &*inner;
-      last = path.substr(dot + 1);
-    }
-    if (!parent) continue;
-    auto table = parent->find(last);
-    if (table == parent->end()) continue;
-    if (!later.key) {
-      if (*table == json::parse(later.legacy_value)) parent->erase(table);
-      continue;
-    }
-    if (!table->is_object()) continue;
-    auto value = table->find(later.key);
-    if (value != table->end() && *value == json::parse(later.legacy_value)) table->erase(value);
-  }
-  return config;
+  return without_keys_at_legacy_values(std::move(config));
 }
 
 // The first path where two configurations differ, or "".

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/keys_added_later.hpp"
 #include "pulab/error.hpp"
 
 namespace pulab::report {
@@ -162,7 +163,9 @@ RunResult parse_result(const std::string& text, const fs::path& file) {
   if (j.contains("sweep") && j["sweep"].is_object()) {
     for (const auto& [k, v] : j["sweep"].items()) r.sweep[k] = scalar_text(v);
   }
-  if (j.contains("config") && j["config"].is_object()) flatten(j["config"], "config", r.config);
+  // A key added after the file was written reads as the value that reproduces the older
+  // behaviour, as the stale check counts it (engine/keys_added_later.hpp).
+  if (j.contains("config") && j["config"].is_object()) flatten(with_keys_added_later(j["config"]), "config", r.config);
   if (j.contains("epochs") && j["epochs"].is_array()) {
     for (const auto& e : j["epochs"]) {
       EpochScores s;
