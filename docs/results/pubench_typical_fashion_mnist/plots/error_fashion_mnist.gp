@@ -1,0 +1,63 @@
+# Written by `pulab report`; rerun with: gnuplot error_fashion_mnist.gp
+set encoding utf8
+unset title
+set label 100 "fashion_mnist — test error of the P class (solid) and the N class (dashed)" at screen 0.5, screen 0.97 center font ',13'
+set label 101 "PU-Bench typical setting, FashionMNIST (seed 0, 18 of 19 methods) · 1 seed" at screen 0.5, screen 0.932 center font ',11'
+set tmargin at screen 0.884
+set xlabel 'epoch' font ',12'
+set ylabel 'test error [%]' font ',12'
+set grid back lc rgb '#dddddd' lw 1 dt 1
+set border 3 lw 1.2
+set tics nomirror out
+set key outside right top vertical Left reverse samplen 3 spacing 1.2 width 1 box lc rgb '#bbbbbb'
+set lmargin 10
+set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05
+set style fill transparent solid 0.15 noborder
+set autoscale xfix
+set mxtics
+set yrange [0<*:*<100]
+clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
+
+set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
+set output 'error_fashion_mnist.png'
+plot 'error_fashion_mnist.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 3 title 'dist_pu P-class', \
+     'error_fashion_mnist.dat' index 1 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 6 ps 0.8 pi 3 title 'dist_pu N-class', \
+     'error_fashion_mnist.dat' index 2 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 3 title 'gradpu P-class', \
+     'error_fashion_mnist.dat' index 3 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 4 ps 0.8 pi 3 title 'gradpu N-class', \
+     'error_fashion_mnist.dat' index 4 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 3 title 'holistic_pu P-class', \
+     'error_fashion_mnist.dat' index 5 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 8 ps 0.8 pi 3 title 'holistic_pu N-class', \
+     'error_fashion_mnist.dat' index 6 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 3 title 'lagam P-class', \
+     'error_fashion_mnist.dat' index 7 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'lagam N-class', \
+     'error_fashion_mnist.dat' index 8 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 3 title 'lbe P-class', \
+     'error_fashion_mnist.dat' index 9 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 12 ps 0.8 pi 3 title 'lbe N-class', \
+     'error_fashion_mnist.dat' index 10 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 3 title 'mpe_pu P-class', \
+     'error_fashion_mnist.dat' index 11 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 14 ps 0.8 pi 3 title 'mpe_pu N-class', \
+     'error_fashion_mnist.dat' index 12 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 3 title 'naive P-class', \
+     'error_fashion_mnist.dat' index 13 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 2 pt 5 ps 0.8 pi 3 title 'naive N-class', \
+     'error_fashion_mnist.dat' index 14 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 1 pt 4 ps 0.8 pi 3 title 'nnpu P-class', \
+     'error_fashion_mnist.dat' index 15 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 2 pt 3 ps 0.8 pi 3 title 'nnpu N-class', \
+     'error_fashion_mnist.dat' index 16 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 1 pt 8 ps 0.8 pi 3 title 'nnpusb P-class', \
+     'error_fashion_mnist.dat' index 17 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 2 pt 7 ps 0.8 pi 3 title 'nnpusb N-class', \
+     'error_fashion_mnist.dat' index 18 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 1 pt 10 ps 0.8 pi 3 title 'p3mix_c P-class', \
+     'error_fashion_mnist.dat' index 19 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 2 pt 9 ps 0.8 pi 3 title 'p3mix_c N-class', \
+     'error_fashion_mnist.dat' index 20 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 1 pt 12 ps 0.8 pi 3 title 'p3mix_e P-class', \
+     'error_fashion_mnist.dat' index 21 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 2 pt 11 ps 0.8 pi 3 title 'p3mix_e N-class', \
+     'error_fashion_mnist.dat' index 22 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 1 pt 14 ps 0.8 pi 3 title 'pul_cpbf P-class', \
+     'error_fashion_mnist.dat' index 23 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 2 pt 13 ps 0.8 pi 3 title 'pul_cpbf N-class', \
+     'error_fashion_mnist.dat' index 24 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 3 title 'pulda P-class', \
+     'error_fashion_mnist.dat' index 25 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 4 ps 0.8 pi 3 title 'pulda N-class', \
+     'error_fashion_mnist.dat' index 26 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 3 title 'selfpu P-class', \
+     'error_fashion_mnist.dat' index 27 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 8 ps 0.8 pi 3 title 'selfpu N-class', \
+     'error_fashion_mnist.dat' index 28 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 3 title 'supervised P-class', \
+     'error_fashion_mnist.dat' index 29 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'supervised N-class', \
+     'error_fashion_mnist.dat' index 30 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 3 title 'ted_n P-class', \
+     'error_fashion_mnist.dat' index 31 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 12 ps 0.8 pi 3 title 'ted_n N-class', \
+     'error_fashion_mnist.dat' index 32 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 3 title 'upu P-class', \
+     'error_fashion_mnist.dat' index 33 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 14 ps 0.8 pi 3 title 'upu N-class', \
+     'error_fashion_mnist.dat' index 34 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 4 pt 6 ps 0.8 pi 3 title 'vpu P-class', \
+     'error_fashion_mnist.dat' index 35 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 5 ps 0.8 pi 3 title 'vpu N-class'
+
+set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
+set output 'error_fashion_mnist.svg'
+replot
+unset output
