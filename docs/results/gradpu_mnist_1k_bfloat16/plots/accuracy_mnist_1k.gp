@@ -15,13 +15,15 @@ set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05
 set style fill transparent solid 0.15 noborder
 set autoscale xfix
 set mxtics
+set yrange [0<*:*<100]
+clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'accuracy_mnist_1k.png'
-plot 'accuracy_mnist_1k.dat' index 0 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#0072B2' notitle, \
-     'accuracy_mnist_1k.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title '(none)', \
-     'accuracy_mnist_1k.dat' index 1 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#D55E00' notitle, \
-     'accuracy_mnist_1k.dat' index 1 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 7 title 'precision-bfloat16'
+plot 'accuracy_mnist_1k.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
+     'accuracy_mnist_1k.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'precision-bfloat16', \
+     'accuracy_mnist_1k.dat' index 1 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
+     'accuracy_mnist_1k.dat' index 1 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 7 title 'precision-float32'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'accuracy_mnist_1k.svg'

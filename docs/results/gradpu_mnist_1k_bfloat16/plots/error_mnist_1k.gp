@@ -15,17 +15,19 @@ set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05
 set style fill transparent solid 0.15 noborder
 set autoscale xfix
 set mxtics
+set yrange [0<*:*<100]
+clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'error_mnist_1k.png'
-plot 'error_mnist_1k.dat' index 0 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#0072B2' notitle, \
-     'error_mnist_1k.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title '(none) P-class', \
-     'error_mnist_1k.dat' index 1 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#0072B2' notitle, \
-     'error_mnist_1k.dat' index 1 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 6 ps 0.8 pi 7 title '(none) N-class', \
-     'error_mnist_1k.dat' index 2 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#D55E00' notitle, \
-     'error_mnist_1k.dat' index 2 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 7 title 'precision-bfloat16 P-class', \
-     'error_mnist_1k.dat' index 3 using 1:($2-$3):($2+$3) with filledcurves lc rgb '#D55E00' notitle, \
-     'error_mnist_1k.dat' index 3 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 4 ps 0.8 pi 7 title 'precision-bfloat16 N-class'
+plot 'error_mnist_1k.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
+     'error_mnist_1k.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'precision-bfloat16 P-class', \
+     'error_mnist_1k.dat' index 1 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
+     'error_mnist_1k.dat' index 1 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 6 ps 0.8 pi 7 title 'precision-bfloat16 N-class', \
+     'error_mnist_1k.dat' index 2 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
+     'error_mnist_1k.dat' index 2 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 7 title 'precision-float32 P-class', \
+     'error_mnist_1k.dat' index 3 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
+     'error_mnist_1k.dat' index 3 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 4 ps 0.8 pi 7 title 'precision-float32 N-class'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'error_mnist_1k.svg'
