@@ -2,7 +2,7 @@
 set encoding utf8
 unset title
 set label 100 "fashion_mnist — test accuracy per epoch" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "PU-Bench typical setting, FashionMNIST (seed 0, 18 of 19 methods) · 1 seed" at screen 0.5, screen 0.932 center font ',11'
+set label 101 "PU-Bench typical setting, FashionMNIST (seed 0, 19 of 19 methods) · 1 seed" at screen 0.5, screen 0.932 center font ',11'
 set tmargin at screen 0.884
 set xlabel 'epoch' font ',12'
 set ylabel 'test accuracy [%]' font ',12'
@@ -33,11 +33,12 @@ plot 'accuracy_fashion_mnist.dat' index 0 using 1:2 with linespoints lc rgb '#00
      'accuracy_fashion_mnist.dat' index 10 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 1 pt 12 ps 0.8 pi 3 title 'p3mix_e', \
      'accuracy_fashion_mnist.dat' index 11 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 1 pt 14 ps 0.8 pi 3 title 'pul_cpbf', \
      'accuracy_fashion_mnist.dat' index 12 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 3 title 'pulda', \
-     'accuracy_fashion_mnist.dat' index 13 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 3 title 'selfpu', \
-     'accuracy_fashion_mnist.dat' index 14 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 3 title 'supervised', \
-     'accuracy_fashion_mnist.dat' index 15 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 3 title 'ted_n', \
-     'accuracy_fashion_mnist.dat' index 16 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 3 title 'upu', \
-     'accuracy_fashion_mnist.dat' index 17 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 4 pt 6 ps 0.8 pi 3 title 'vpu'
+     'accuracy_fashion_mnist.dat' index 13 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 3 title 'robust_pu', \
+     'accuracy_fashion_mnist.dat' index 14 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 3 title 'selfpu', \
+     'accuracy_fashion_mnist.dat' index 15 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 3 title 'supervised', \
+     'accuracy_fashion_mnist.dat' index 16 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 3 title 'ted_n', \
+     'accuracy_fashion_mnist.dat' index 17 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 4 pt 6 ps 0.8 pi 3 title 'upu', \
+     'accuracy_fashion_mnist.dat' index 18 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 4 pt 4 ps 0.8 pi 3 title 'vpu'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'accuracy_fashion_mnist.svg'

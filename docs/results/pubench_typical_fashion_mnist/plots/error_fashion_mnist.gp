@@ -2,7 +2,7 @@
 set encoding utf8
 unset title
 set label 100 "fashion_mnist — test error of the P class (solid) and the N class (dashed)" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "PU-Bench typical setting, FashionMNIST (seed 0, 18 of 19 methods) · 1 seed" at screen 0.5, screen 0.932 center font ',11'
+set label 101 "PU-Bench typical setting, FashionMNIST (seed 0, 19 of 19 methods) · 1 seed" at screen 0.5, screen 0.932 center font ',11'
 set tmargin at screen 0.884
 set xlabel 'epoch' font ',12'
 set ylabel 'test error [%]' font ',12'
@@ -46,16 +46,18 @@ plot 'error_fashion_mnist.dat' index 0 using 1:2 with linespoints lc rgb '#0072B
      'error_fashion_mnist.dat' index 23 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 2 pt 13 ps 0.8 pi 3 title 'pul_cpbf N-class', \
      'error_fashion_mnist.dat' index 24 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 3 title 'pulda P-class', \
      'error_fashion_mnist.dat' index 25 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 4 ps 0.8 pi 3 title 'pulda N-class', \
-     'error_fashion_mnist.dat' index 26 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 3 title 'selfpu P-class', \
-     'error_fashion_mnist.dat' index 27 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 8 ps 0.8 pi 3 title 'selfpu N-class', \
-     'error_fashion_mnist.dat' index 28 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 3 title 'supervised P-class', \
-     'error_fashion_mnist.dat' index 29 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'supervised N-class', \
-     'error_fashion_mnist.dat' index 30 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 3 title 'ted_n P-class', \
-     'error_fashion_mnist.dat' index 31 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 12 ps 0.8 pi 3 title 'ted_n N-class', \
-     'error_fashion_mnist.dat' index 32 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 3 title 'upu P-class', \
-     'error_fashion_mnist.dat' index 33 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 14 ps 0.8 pi 3 title 'upu N-class', \
-     'error_fashion_mnist.dat' index 34 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 4 pt 6 ps 0.8 pi 3 title 'vpu P-class', \
-     'error_fashion_mnist.dat' index 35 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 5 ps 0.8 pi 3 title 'vpu N-class'
+     'error_fashion_mnist.dat' index 26 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 3 title 'robust_pu P-class', \
+     'error_fashion_mnist.dat' index 27 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 8 ps 0.8 pi 3 title 'robust_pu N-class', \
+     'error_fashion_mnist.dat' index 28 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 3 title 'selfpu P-class', \
+     'error_fashion_mnist.dat' index 29 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 10 ps 0.8 pi 3 title 'selfpu N-class', \
+     'error_fashion_mnist.dat' index 30 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 3 title 'supervised P-class', \
+     'error_fashion_mnist.dat' index 31 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 12 ps 0.8 pi 3 title 'supervised N-class', \
+     'error_fashion_mnist.dat' index 32 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 3 title 'ted_n P-class', \
+     'error_fashion_mnist.dat' index 33 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 14 ps 0.8 pi 3 title 'ted_n N-class', \
+     'error_fashion_mnist.dat' index 34 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 4 pt 6 ps 0.8 pi 3 title 'upu P-class', \
+     'error_fashion_mnist.dat' index 35 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 5 ps 0.8 pi 3 title 'upu N-class', \
+     'error_fashion_mnist.dat' index 36 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 4 pt 4 ps 0.8 pi 3 title 'vpu P-class', \
+     'error_fashion_mnist.dat' index 37 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 2 pt 3 ps 0.8 pi 3 title 'vpu N-class'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'error_fashion_mnist.svg'
