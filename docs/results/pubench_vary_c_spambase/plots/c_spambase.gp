@@ -24,8 +24,9 @@ set output 'c_spambase.png'
 plot 'c_spambase.dat' index 0 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 title 'gradpu', \
      'c_spambase.dat' index 1 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 title 'nnpu', \
      'c_spambase.dat' index 2 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 title 'nnpusb', \
-     'c_spambase.dat' index 3 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 title 'selfpu', \
-     'c_spambase.dat' index 4 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 title 'vpu'
+     'c_spambase.dat' index 3 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 title 'p3mix_c', \
+     'c_spambase.dat' index 4 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 title 'selfpu', \
+     'c_spambase.dat' index 5 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 title 'vpu'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'c_spambase.svg'
