@@ -2,7 +2,7 @@
 set encoding utf8
 unset title
 set label 100 "mnist — test accuracy (best-val) vs label frequency c" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "1 seed" at screen 0.5, screen 0.932 center font ',11'
+set label 101 "PU-Bench c-grid, MNIST (seed 0) · 1 seed" at screen 0.5, screen 0.932 center font ',11'
 set tmargin at screen 0.884
 set xlabel 'label frequency c (share of the training positives labeled, log scale)' font ',12'
 set ylabel 'test accuracy [%]' font ',12'
@@ -24,8 +24,9 @@ set output 'c_mnist.png'
 plot 'c_mnist.dat' index 0 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 title 'gradpu', \
      'c_mnist.dat' index 1 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 title 'nnpu', \
      'c_mnist.dat' index 2 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 title 'nnpusb', \
-     'c_mnist.dat' index 3 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 title 'selfpu', \
-     'c_mnist.dat' index 4 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 title 'vpu'
+     'c_mnist.dat' index 3 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 title 'p3mix_c', \
+     'c_mnist.dat' index 4 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 title 'selfpu', \
+     'c_mnist.dat' index 5 using 1:2:(clip($2-$3)):(clip($2+$3)) with yerrorlines lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 title 'vpu'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'c_mnist.svg'
