@@ -6,7 +6,9 @@ P/U interpolates with double backward, Adam with coupled weight decay, linear lr
 
 Run it with Debian's interpreter and PyTorch (python3-torch, the same 1.13 backend as LibTorch):
     /usr/bin/python3 bench/gradpu_epoch.py --threads 1 --epochs 3
-It prints one JSON line with the training seconds of each epoch (no evaluation). --optimized adds
+It prints one JSON line with the training seconds of each epoch (no evaluation). --device cuda puts
+the data, the model and every step on the GPU (the per-step .item() waits for it, as pulab's engine
+does; TF32 is LibTorch's own switch, TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1). --optimized adds
 the two optimizations pulab makes (docs/performance.md): a ReLU without a path from its double
 backward into the forward graph, and backward only to the parameters.
 --profile STEPS instead profiles STEPS training steps with torch.profiler and prints, per step, the
@@ -56,7 +58,7 @@ class Mlp(torch.nn.Module):
 def resample(x, m):
     if x.shape[0] == m:
         return x
-    return x.index_select(0, torch.randint(x.shape[0], (m,)))
+    return x.index_select(0, torch.randint(x.shape[0], (m,), device=x.device))
 
 
 def train_step(model, optimizer, x, n, n_p, idx, it, total, args):
@@ -64,9 +66,9 @@ def train_step(model, optimizer, x, n, n_p, idx, it, total, args):
     p_idx, u_idx = idx[in_p], idx[~in_p]
     fill_p = max(1, round(args.batch * n_p / n))
     fill_u = max(1, round(args.batch * (n - n_p) / n))
-    x_p = x.index_select(0, p_idx) if p_idx.numel() > 0 else x.index_select(0, torch.randint(n_p, (fill_p,)))
-    x_u = x.index_select(0, u_idx) if u_idx.numel() > 0 else x.index_select(0, torch.randint(n - n_p, (fill_u,)) + n_p)
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bfloat16"):
+    x_p = x.index_select(0, p_idx) if p_idx.numel() > 0 else x.index_select(0, torch.randint(n_p, (fill_p,), device=x.device))
+    x_u = x.index_select(0, u_idx) if u_idx.numel() > 0 else x.index_select(0, torch.randint(n - n_p, (fill_u,), device=x.device) + n_p)
+    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=args.precision == "bfloat16"):
         g = model(torch.cat([x_p, x_u])).float()
         g_p, g_u = g[: x_p.shape[0]], g[x_p.shape[0]:]
         beta = (it + 1) / total * args.beta_max
@@ -75,7 +77,7 @@ def train_step(model, optimizer, x, n, n_p, idx, it, total, args):
 
         m = max(x_p.shape[0], x_u.shape[0])
         a, c = resample(x_p, m), resample(x_u, m)
-        lam = torch.rand(m).view(m, 1)
+        lam = torch.rand(m, device=x.device).view(m, 1)
         x_mix = (lam * a + (1 - lam) * c).detach().requires_grad_(True)
         (grad,) = torch.autograd.grad(model(x_mix).sum(), x_mix, create_graph=True)
         objective = risk + (args.alpha * grad.square().sum(1).mean()).float()
@@ -106,6 +108,7 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--precision", choices=["float32", "bfloat16"], default="float32")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--optimized", action="store_true",
                         help="the optimizations pulab makes: first-order ReLU, backward to the parameters only")
     parser.add_argument("--profile", type=int, default=0, metavar="STEPS",
@@ -115,14 +118,15 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     n, n_p = args.n, args.n_p
-    x = torch.randn(n, args.dim)
-    model = Mlp(args.dim, args.hidden, args.optimized)
+    device = torch.device(args.device)
+    x = torch.randn(n, args.dim).to(device)
+    model = Mlp(args.dim, args.hidden, args.optimized).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     batches = (n + args.batch - 1) // args.batch
     total = args.epochs * batches
 
     if args.profile:
-        perm = torch.randperm(n)
+        perm = torch.randperm(n, device=device)
         for b in range(5):  # warm-up, not profiled
             train_step(model, optimizer, x, n, n_p, perm[b * args.batch:(b + 1) * args.batch], b, total, args)
         # The step time without the profiler, which slows every operator call down.
@@ -152,14 +156,17 @@ def main():
     for epoch in range(args.epochs):
         start = time.perf_counter()
         model.train()
-        perm = torch.randperm(n)
+        perm = torch.randperm(n, device=device)
         objective_sum = 0.0
         for b in range(batches):
             objective_sum += train_step(model, optimizer, x, n, n_p, perm[b * args.batch:(b + 1) * args.batch],
                                         epoch * batches + b, total, args)
+        if device.type == "cuda":
+            torch.cuda.synchronize()  # the last step's backward and update are queued, not done
         seconds.append(time.perf_counter() - start)
     print(json.dumps({"contender": "python", "epoch_seconds": seconds, "mean_objective": objective_sum / batches,
-                      "threads": torch.get_num_threads()}))
+                      "threads": torch.get_num_threads(), "device": args.device,
+                      "tf32": bool(torch.backends.cuda.matmul.allow_tf32)}))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@
 // The data are random (timing does not depend on their values): n_p positives, then n - n_p
 // unlabeled rows, one contiguous [n, dim] tensor as in the engine.
 // Prints one JSON line: the training seconds of each epoch (no evaluation), the mean objective.
+// --device cuda puts the data, the model and every step on the GPU (the per-step .item() waits for
+// the GPU each step, as pulab's engine does); TF32 comes from LibTorch's own switch,
+// TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 in the environment, the same for all three contenders.
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -18,17 +21,19 @@
 
 #include <ATen/autocast_mode.h>
 #include <boost/program_options.hpp>
+#include <torch/cuda.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 
 // LibTorch 2.4 replaced the per-device autocast functions with ones taking the device type (the old
 // ones warn at every call there); the same change as framework/src/engine/autocast_scope.hpp.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-#define PULAB_CPU_AUTOCAST_DTYPE(d) at::autocast::set_autocast_dtype(at::kCPU, d)
-#define PULAB_CPU_AUTOCAST_ENABLE(on) at::autocast::set_autocast_enabled(at::kCPU, on)
+#define PULAB_AUTOCAST_DTYPE(cuda, d) at::autocast::set_autocast_dtype((cuda) ? at::kCUDA : at::kCPU, d)
+#define PULAB_AUTOCAST_ENABLE(cuda, on) at::autocast::set_autocast_enabled((cuda) ? at::kCUDA : at::kCPU, on)
 #else
-#define PULAB_CPU_AUTOCAST_DTYPE(d) at::autocast::set_autocast_cpu_dtype(d)
-#define PULAB_CPU_AUTOCAST_ENABLE(on) at::autocast::set_cpu_enabled(on)
+#define PULAB_AUTOCAST_DTYPE(cuda, d) \
+  ((cuda) ? at::autocast::set_autocast_gpu_dtype(d) : at::autocast::set_autocast_cpu_dtype(d))
+#define PULAB_AUTOCAST_ENABLE(cuda, on) ((cuda) ? at::autocast::set_enabled(on) : at::autocast::set_cpu_enabled(on))
 #endif
 
 namespace {
@@ -70,7 +75,7 @@ struct Mlp : torch::nn::Module {
 
 torch::Tensor resample(const torch::Tensor& x, std::int64_t b) {
   if (x.size(0) == b) return x;
-  return x.index_select(0, torch::randint(x.size(0), {b}, torch::TensorOptions().dtype(torch::kLong)));
+  return x.index_select(0, torch::randint(x.size(0), {b}, torch::TensorOptions().dtype(torch::kLong).device(x.device())));
 }
 
 }  // namespace
@@ -80,7 +85,7 @@ int main(int argc, char** argv) {
   std::int64_t n = 0, n_p = 0, dim = 0, batch = 0, epochs = 0, threads = 0;
   double alpha = 0, beta_max = 0, lr0 = 0, weight_decay = 0;
   std::vector<std::int64_t> hidden;
-  std::string precision;
+  std::string precision, device_name;
   bool optimized = false;
   po::options_description options("handwritten_gradpu options");
   options.add_options()("help", "this help")
@@ -96,6 +101,7 @@ int main(int argc, char** argv) {
       ("lr", po::value(&lr0)->default_value(1e-4), "initial learning rate")
       ("weight-decay", po::value(&weight_decay)->default_value(5e-4), "Adam weight decay")
       ("precision", po::value(&precision)->default_value("float32"), "float32 or bfloat16 (autocast)")
+      ("device", po::value(&device_name)->default_value("cpu"), "cpu or cuda (data, model and steps on that device)")
       ("optimized", po::bool_switch(&optimized), "the optimizations pulab makes (docs/performance.md)");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, options), vm);
@@ -105,10 +111,23 @@ int main(int argc, char** argv) {
   }
   po::notify(vm);
 
+  const bool cuda = device_name == "cuda";
+  if (!cuda && device_name != "cpu") {
+    std::cerr << "handwritten_gradpu: error: --device must be cpu or cuda, got '" << device_name << "'\n";
+    return 2;
+  }
+  if (cuda && !torch::cuda::is_available()) {
+    std::cerr << "handwritten_gradpu: error: --device cuda, but this LibTorch sees no CUDA device\n";
+    return 2;
+  }
+  const torch::Device device = cuda ? torch::kCUDA : torch::kCPU;
+  const auto on_device = torch::TensorOptions().device(device);
+  const auto long_on_device = on_device.dtype(torch::kLong);
   torch::set_num_threads(static_cast<int>(threads));
   torch::manual_seed(0);
-  const auto x = torch::randn({n, dim});
+  const auto x = torch::randn({n, dim}).to(device);
   Mlp model(dim, hidden, optimized);
+  model.to(device);
   const auto parameters = model.parameters();
   torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(lr0).weight_decay(weight_decay));
   const bool bf16 = precision == "bfloat16";
@@ -122,7 +141,7 @@ int main(int argc, char** argv) {
   for (std::int64_t epoch = 0; epoch < epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     model.train();
-    const auto perm = torch::randperm(n, torch::TensorOptions().dtype(torch::kLong));
+    const auto perm = torch::randperm(n, long_on_device);
     objective_sum = 0;
     for (std::int64_t b = 0; b < batches; ++b) {
       const std::int64_t it = epoch * batches + b;
@@ -130,14 +149,14 @@ int main(int argc, char** argv) {
       const auto in_p = idx < n_p;
       const auto p_idx = idx.masked_select(in_p), u_idx = idx.masked_select(~in_p);
       const auto x_p = p_idx.numel() > 0 ? x.index_select(0, p_idx)
-                                         : x.index_select(0, torch::randint(n_p, {fill_p}, torch::kLong));
+                                         : x.index_select(0, torch::randint(n_p, {fill_p}, long_on_device));
       const auto x_u = u_idx.numel() > 0 ? x.index_select(0, u_idx)
-                                         : x.index_select(0, torch::randint(n - n_p, {fill_u}, torch::kLong) + n_p);
+                                         : x.index_select(0, torch::randint(n - n_p, {fill_u}, long_on_device) + n_p);
       torch::Tensor objective;
       {
         if (bf16) {
-          PULAB_CPU_AUTOCAST_DTYPE(at::kBFloat16);
-          PULAB_CPU_AUTOCAST_ENABLE(true);
+          PULAB_AUTOCAST_DTYPE(cuda, at::kBFloat16);
+          PULAB_AUTOCAST_ENABLE(cuda, true);
           at::autocast::increment_nesting();
         }
         const auto g = model.forward(torch::cat({x_p, x_u})).to(torch::kFloat);
@@ -148,14 +167,14 @@ int main(int argc, char** argv) {
 
         const std::int64_t m = std::max(x_p.size(0), x_u.size(0));
         const auto a = resample(x_p, m), c = resample(x_u, m);
-        const auto lambda = torch::rand({m}).view({m, 1});
+        const auto lambda = torch::rand({m}, on_device).view({m, 1});
         const auto x_mix = (lambda * a + (1 - lambda) * c).detach().requires_grad_(true);
         const auto g_mix = model.forward(x_mix);
         const auto grad = torch::autograd::grad({g_mix.sum()}, {x_mix}, {}, true, true)[0];
         objective = risk + (alpha * grad.square().sum(1).mean()).to(torch::kFloat);
         if (bf16) {
           if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-          PULAB_CPU_AUTOCAST_ENABLE(false);
+          PULAB_AUTOCAST_ENABLE(cuda, false);
         }
       }
       objective_sum += objective.item<double>();
@@ -169,6 +188,7 @@ int main(int argc, char** argv) {
       }
       optimizer.step();
     }
+    if (cuda) torch::cuda::synchronize();  // the last step's backward and update are queued, not done
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::printf("{\"contender\": \"handwritten\", \"epoch_seconds\": [");
