@@ -49,7 +49,8 @@ packages=(
   libtomlplusplus-dev                # toml++ headers (used header-only)
   nlohmann-json3-dev                 # header-only + CMake package
   libssl-dev                         # OpenSSL headers + libcrypto.a (SHA-256 of data files)
-  zlib1g-dev                         # zlib.h + libz.a (gzip'd IDX files)
+  zlib1g-dev                         # zlib.h (gzip'd IDX files)
+  zlib1g                             # libz.so.1: Debian's libz.a is not position-independent
   libgtest-dev                       # libgtest.a, libgtest_main.a + CMake package
 )
 
@@ -82,7 +83,13 @@ C=$L/cmake
 # GoogleTest compute their paths relative to where they lie.
 
 # --- compiled libraries: static only, and only position-independent ones (they end in a .so) ---
-static_libs=(libboost_program_options.a libboost_filesystem.a libgtest.a libgtest_main.a libcrypto.a libz.a)
+# Debian's libz.a is not position-independent (PC-relative relocations against global symbols,
+# which a shared object cannot take; the link of libpulab.so failed on the GPU machine, 2026-11-30)
+# and is carried as the shared library below instead. The check here catches absolute relocations
+# only; Boost.Filesystem's archive has the same PC-relative kind, harmless because libpulab.so takes
+# no object from it (Boost.DLL uses std::filesystem) and the executables are position-dependent
+# enough for it (PIE links resolve them).
+static_libs=(libboost_program_options.a libboost_filesystem.a libgtest.a libgtest_main.a libcrypto.a)
 for a in "${static_libs[@]}"; do
   src=$U/lib/$ARCH/$a
   [ -f "$src" ] || die "$a is not in the downloaded packages"
@@ -91,6 +98,12 @@ for a in "${static_libs[@]}"; do
   fi
   cp "$src" "$L/"
 done
+# zlib as Debian's shared library (its SONAME libz.so.1 beside it, found at run time through the
+# build tree's RPATH), with the development symlink for the linker.
+libz=$(find "$tmp/root" -name 'libz.so.1.*' -type f | head -1)
+[ -n "$libz" ] || die "libz.so.1 is not in the downloaded zlib1g package"
+cp "$libz" "$L/libz.so.1"
+ln -sf libz.so.1 "$L/libz.so"
 
 # --- CMake packages ---
 cp -r "$U/lib/$ARCH/cmake/Boost-1.74.0" "$U/lib/$ARCH/cmake/BoostDetectToolset-1.74.0.cmake" \
@@ -139,7 +152,7 @@ cp -r "$U/include/fmt" "$U/include/toml++" "$U/include/nlohmann" "$U/include/gte
 cp "$U/include/$ARCH/openssl/"*.h "$DEST/include/openssl/"
 
 # --- Boost: the libraries pulab includes, and what they include in turn ---
-mapfile -t boost_includes < <(grep -rhoE '#include <boost/[^>]+>' framework plugins datasets tests bench examples \
+mapfile -t boost_includes < <(grep -rhoE '#include <boost/[^>]+>' framework plugins datasets tests bench examples scripts/gpu-deps-smoke \
   | sed -E 's/#include <(.*)>/\1/' | sort -u)
 [ ${#boost_includes[@]} -gt 0 ] || die "found no Boost include in the sources"
 probe=$tmp/boost_probe.cpp
@@ -214,7 +227,7 @@ set(OPENSSL_ROOT_DIR "\${_d}" CACHE PATH "")
 set(OPENSSL_INCLUDE_DIR "\${_d}/include" CACHE PATH "")
 set(OPENSSL_CRYPTO_LIBRARY "\${_d}/lib/$ARCH/libcrypto.a" CACHE FILEPATH "")
 set(ZLIB_INCLUDE_DIR "\${_d}/include" CACHE PATH "")
-set(ZLIB_LIBRARY "\${_d}/lib/$ARCH/libz.a" CACHE FILEPATH "")
+set(ZLIB_LIBRARY "\${_d}/lib/$ARCH/libz.so" CACHE FILEPATH "")
 unset(_d)
 EOF
 
