@@ -1,6 +1,7 @@
 // `pulab report --leaderboard` and `--plot c`, on fake result files: per data set accuracy, F1,
 // AUC (mean ± std over seeds), wall time and runs; ranks with ties and a missing data set; the
 // setting chosen by validation (never test); accuracy against the label frequency c.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -418,8 +419,11 @@ TEST(Leaderboard, PlotCWithoutLabelFrequencyWarns) {
   ReportOptions o = options_for(make_results(), "leaderboard_plot_c_none");
   o.plots = {"c"};
   const ReportOutcome r = make_report(o);
-  ASSERT_EQ(r.warnings.size(), 1u);
-  EXPECT_NE(r.warnings[0].find("--plot c: no run has config.split.label_frequency"), std::string::npos) << r.warnings[0];
+  // Exactly one warning about the missing label frequency; a machine without gnuplot adds its own.
+  const auto about_c = std::count_if(r.warnings.begin(), r.warnings.end(), [](const std::string& w) {
+    return w.find("--plot c: no run has config.split.label_frequency") != std::string::npos;
+  });
+  EXPECT_EQ(about_c, 1) << ::testing::PrintToString(r.warnings);
   EXPECT_FALSE(fs::exists(o.out / "plots" / "c_letter.dat"));
 }
 
