@@ -5,11 +5,12 @@
 #   run(command="bash scripts/gpu-session.sh", carry=["gpu-deps", "gpu-data"], timeout_s=600)
 #   bash scripts/device-tree.sh restore                  # here, after the call
 # There, in this order (each step's output lands in $OUT as it finishes; the device tool returns
-# at most 8 files): build with scripts/gpu-build.sh (no tests) -> the fast test tier on the CPU
-# cores in the background -> the GradPU epoch benchmark on the GPU (pulab, the hand-written loop,
-# PyTorch; float32, TF32, bfloat16) -> Table 1 MNIST 1k GradPU, 3 seeds x 100 epochs, three runs at
-# once on the one GPU -> two CIFAR-10 GradPU epochs on random CIFAR-shaped bytes (each cut at the
-# deadline, DEADLINE_S seconds after the start) -> results.tar.gz with every result file.
+# at most 8 files): configure with scripts/gpu-build.sh, build with make -k -> the fast test tier
+# on the CPU cores in the background -> the GradPU epoch benchmark on the GPU (pulab, the
+# hand-written loop, PyTorch; float32, TF32, bfloat16) -> Table 1 MNIST 1k GradPU, 3 seeds x 100
+# epochs, three runs at once on the one GPU -> two CIFAR-10 GradPU epochs on random CIFAR-shaped
+# bytes (each cut at the deadline, DEADLINE_S seconds after the start) -> a backtrace of a reader
+# test if one crashed -> results.tar.gz with every result file.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = --prepare-data ]; then   # here: MNIST's verified files, gzip'd (11 MiB instead of 53)
@@ -99,5 +100,14 @@ nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader || tr
 while kill -0 $CTEST 2>/dev/null && [ "$(left)" -gt 3 ]; do sleep 1; done
 kill -0 $CTEST 2>/dev/null && stamp "the test tier was still running at the deadline"
 tail -5 "$OUT/ctest.log"
+# On 2026-11-30 the reader tests crashed (SIGSEGV) on this machine only: if one still does, a
+# backtrace of the first (cuda-gdb debugs host code too; the image has no gdb).
+crashed=$(grep -oE 'Test +#[0-9]+: (IdxImages|IdxLabels|Cifar10|Csv|Checksums|Sha256)\.[A-Za-z]+ \.+\*\*\*Failed' "$OUT/ctest.log" \
+  | head -1 | sed -E 's/Test +#[0-9]+: ([^ ]+) .*/\1/')
+if [ -n "$crashed" ] && [ "$(left)" -gt 15 ]; then
+  stamp "backtrace of $crashed"
+  timeout "$(budget 5)" cuda-gdb -batch -ex run -ex bt -ex "info sharedlibrary" \
+    --args $B/tests/pulab_tests --gtest_filter="$crashed" 2>&1 | grep -vE '^\[(New|Thread)' | tail -60
+fi
 tar czf "$OUT/results.tar.gz" results/gpu 2>/dev/null
 stamp "done"
