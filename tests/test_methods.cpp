@@ -94,6 +94,33 @@ TEST(MethodsRisk, NnpuValueWhenTheNegativeRiskIsPositive) {
   EXPECT_NEAR(out.reported.item<double>(), positive + negative, 1e-12);
 }
 
+TEST(MethodsRisk, NnpuWeightsOnThePositiveRiskOnlyLeaveTheSubtractedTermUnweighted) {
+  const double pi = 0.4;
+  auto both = pulab::test::make_component<pulab::RiskEstimator>("nnpu");
+  auto positive_only =
+      pulab::test::make_component<pulab::RiskEstimator>("nnpu", {{"positive_weights_on", std::string("positive_risk")}});
+  const double positive = pi * mean({2.0 * sig(-0.5), 0.5 * sig(1.0)});
+  const double u_term = mean({sig(2.0), sig(-0.3), sig(0.1)});
+  const double negative_both = u_term - pi * mean({2.0 * sig(0.5), 0.5 * sig(-1.0)});
+  const double negative_unweighted = u_term - pi * mean({sig(0.5), sig(-1.0)});
+  ASSERT_GT(negative_both, 0);
+  ASSERT_GT(negative_unweighted, 0);
+  Case a(kGp, kGu), b(kGp, kGu);
+  a.weights = doubles(kW);
+  b.weights = doubles(kW);
+  EXPECT_NEAR(a.run(*both, pi).objective.item<double>(), positive + negative_both, 1e-12);
+  EXPECT_NEAR(b.run(*positive_only, pi).objective.item<double>(), positive + negative_unweighted, 1e-12);
+  // Without weights the two are the same risk.
+  Case c(kGp, kGu), d(kGp, kGu);
+  EXPECT_EQ(c.run(*both, pi).objective.item<double>(), d.run(*positive_only, pi).objective.item<double>());
+  // An unknown value is refused by the schema, naming the key and the choices.
+  const auto msg = pulab::test::error_message([] {
+    pulab::test::resolve_text(pulab::test::quickstart_text(), {"risk.name=nnpu", "risk.positive_weights_on=all"});
+  });
+  EXPECT_NE(msg.find("positive_weights_on"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("positive_risk"), std::string::npos) << msg;
+}
+
 TEST(MethodsRisk, NnpuCorrectionStepFlipsTheUpdateBelowMinusBeta) {
   const double pi = 0.5;
   const std::vector<double> gp{3.0, 4.0}, gu{-3.0, -4.0};

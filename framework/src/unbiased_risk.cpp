@@ -5,11 +5,15 @@
 namespace pulab {
 
 UnbiasedRiskTerms unbiased_risk_terms(Loss loss, const RiskInput& in) {
+  return unbiased_risk_terms(loss, in, PositiveWeightsOn::kBothAverages);
+}
+
+UnbiasedRiskTerms unbiased_risk_terms(Loss loss, const RiskInput& in, PositiveWeightsOn weights_on) {
   auto pos_plus = loss_positive(loss, in.scores.p);
   auto pos_minus = loss_negative(loss, in.scores.p);
   if (in.positive_weights.defined()) {
     pos_plus = pos_plus * in.positive_weights;
-    pos_minus = pos_minus * in.positive_weights;
+    if (weights_on == PositiveWeightsOn::kBothAverages) pos_minus = pos_minus * in.positive_weights;
   }
   return {in.prior * pos_plus.mean(), loss_negative(loss, in.scores.u).mean() - in.prior * pos_minus.mean()};
 }

@@ -9,7 +9,9 @@
 // logged risks of different runs mean the same thing (the official code logs P - beta in the
 // correction step, which differs from Eq. 2 only when beta > 0).
 // Some PyTorch ports also backpropagate P in the correction step; the official code does not.
-// Weights of the labeled positives multiply both averages over P (see pulab/unbiased_risk.hpp).
+// Weights of the labeled positives multiply both averages over P (see pulab/unbiased_risk.hpp);
+// positive_weights_on = "positive_risk" (not in any paper: pulab's transfer experiments) weights
+// only pi R_p^+.
 //
 // nnPUSB trains exactly like nnPU (logistic loss by default) but does not call sign(g): it
 // classifies as positive the top pi fraction of the unlabeled training data, i.e. the threshold
@@ -28,10 +30,12 @@ class NnpuRisk : public pulab::RiskEstimator {
  public:
   static pulab::Schema schema() { return schema_with("sigmoid"); }
   explicit NnpuRisk(const pulab::Params& p)
-      : loss_(pulab::parse_loss(p.text("loss"))), beta_(p.real("beta")), gamma_(p.real("gamma")) {}
+      : loss_(pulab::parse_loss(p.text("loss"))), beta_(p.real("beta")), gamma_(p.real("gamma")),
+        weights_on_(p.text("positive_weights_on") == "positive_risk" ? pulab::PositiveWeightsOn::kPositiveRiskOnly
+                                                                     : pulab::PositiveWeightsOn::kBothAverages) {}
 
   pulab::RiskOutput compute(const pulab::RiskInput& in) override {
-    return pulab::nonnegative_risk(pulab::unbiased_risk_terms(loss_, in), beta_, gamma_);
+    return pulab::nonnegative_risk(pulab::unbiased_risk_terms(loss_, in, weights_on_), beta_, gamma_);
   }
 
  protected:
@@ -39,12 +43,16 @@ class NnpuRisk : public pulab::RiskEstimator {
     return {pulab::loss_param(default_loss),
             pulab::param::real("beta", 0.0, "correction when R_u^- - pi R_p^- < -beta").at_least(0),
             pulab::param::real("gamma", 1.0, "step size of the correction (gradient ascent on the negative risk)")
-                .at_least(0)};
+                .at_least(0),
+            pulab::param::text("positive_weights_on", "both",
+                               "which averages over P a weighting multiplies: both (R_p^+ and R_p^-) or positive_risk")
+                .one_of({"both", "positive_risk"})};
   }
 
  private:
   pulab::Loss loss_;
   double beta_, gamma_;
+  pulab::PositiveWeightsOn weights_on_;
 };
 
 class NnpusbRisk final : public NnpuRisk {

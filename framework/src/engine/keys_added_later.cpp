@@ -32,7 +32,10 @@ const KeyAddedLater kKeysAddedLater[] = {{"train", "precision", R"("float32")"},
                                          {"regularizer.pulda_mixup", "fresh_optimizer", "false"},
                                          {"regularizer.pulda_mixup", "stage_lr_scale", "1.0"},
                                          {"regularizer.pulda_mixup", "stage_weight_decay_scale", "1.0"},
-                                         {"regularizer.pulda_mixup", "stage_final_lr_factor", "1.0"}};
+                                         {"regularizer.pulda_mixup", "stage_final_lr_factor", "1.0"},
+                                         // nnPU's and nnPUSB's choice of the P averages a weighting
+                                         // multiplies; runs before it weighted both
+                                         {"risk", "positive_weights_on", R"("both")"}};
 
 // The object that holds `later.table`'s last part ("regularizer.vpu_mixup": the "regularizer"
 // table) and that last part's name; null when the config has no such object.
