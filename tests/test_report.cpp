@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/keys_added_later.hpp"
 #include "report/paper.hpp"
 #include "report/plots.hpp"
 #include "report/report.hpp"
@@ -313,6 +314,14 @@ TEST(Report, LabelsAndNumbers) {
 
 // A result file written before a configuration key existed reads as that key's legacy value, as
 // the stale check counts it: Table 1's 0.1 runs have no train.precision and are float32 runs.
+// The stale check's comparison: a key added later at its legacy value is no difference.
+TEST(Report, AKeyAddedLaterAtItsLegacyValueMatchesAnOlderConfiguration) {
+  const json older = {{"risk", {{"name", "nnpu"}}}};
+  EXPECT_EQ(pulab::without_keys_at_legacy_values({{"risk", {{"name", "nnpu"}, {"positive_weights_on", "both"}}}}), older);
+  EXPECT_NE(pulab::without_keys_at_legacy_values({{"risk", {{"name", "nnpu"}, {"positive_weights_on", "positive_risk"}}}}),
+            older);
+}
+
 TEST(Report, AKeyAddedLaterReadsAsItsLegacyValueInAnOlderRun) {
   const json reading = {{"epoch", 1}, {"val", scores(0.9, 0.1, 0.1)}, {"test", scores(0.9, 0.1, 0.1)}};
   const auto run_with = [&](const json& config) {
@@ -327,6 +336,8 @@ TEST(Report, AKeyAddedLaterReadsAsItsLegacyValueInAnOlderRun) {
   // A key of a component only where the run has that component.
   EXPECT_EQ(older.label("regularizer.vpu_mixup.detach_target"), "(none)");
   EXPECT_EQ(older.label("regularizer.gradient_penalty.alpha"), "alpha-0.2");
+  // nnPU's choice of the averages over P a weighting multiplies: older runs weighted both.
+  EXPECT_EQ(run_with({{"risk", {{"name", "nnpu"}}}}).label("risk.positive_weights_on"), "positive_weights_on-both");
 
   const RunResult newer = run_with({{"train", {{"seed", 0}, {"precision", "bfloat16"}}},
                                     {"sampler", {{"name", "stratified"}}},
