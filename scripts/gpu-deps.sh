@@ -9,9 +9,10 @@
 # What goes in, and why this way:
 # - Debian 12's own .deb files (apt-get download, no root needed), unpacked with dpkg-deb -x: the
 #   same versions the CPU build uses, so no new version enters the picture.
-# - Compiled libraries as static .a only (Boost.Program_options, Boost.Filesystem, GoogleTest,
-#   OpenSSL's libcrypto, zlib): Debian builds them position-independent (checked below), so they link
-#   into libpulab.so and the executables, and nothing from Debian must be found at run time.
+# - Compiled libraries as static .a (Boost.Program_options, Boost.Filesystem, GoogleTest, OpenSSL's
+#   libcrypto), linked into libpulab.so and the executables; zlib as Debian's shared libz.so.1 beside
+#   them (its libz.a is not position-independent: found on the GPU machine), found at run time
+#   through the build tree's RPATH. Nothing else from Debian must be found at run time.
 # - fmt and toml++ header-only: Debian ships them only as shared libraries (libfmt.so.9,
 #   libtomlplusplus.so.3); both also work header-only (FMT_HEADER_ONLY; toml++'s default), so the
 #   prefix gets small CMake package files of its own for fmt::fmt and tomlplusplus::tomlplusplus.
