@@ -2,7 +2,7 @@
 set encoding utf8
 unset title
 set label 100 "mnist_1k — test accuracy per epoch" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "mean of 1-3 seeds (each line over its runs), band ±1 std" at screen 0.5, screen 0.932 center font ',11'
+set label 101 "mean of 3 seeds, band ±1 std" at screen 0.5, screen 0.932 center font ',11'
 set tmargin at screen 0.884
 set xlabel 'epoch' font ',12'
 set ylabel 'test accuracy [%]' font ',12'
@@ -27,30 +27,33 @@ plot 'accuracy_mnist_1k.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with fi
      'accuracy_mnist_1k.dat' index 2 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
      'accuracy_mnist_1k.dat' index 2 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 7 title 'holistic_pu', \
      'accuracy_mnist_1k.dat' index 3 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
-     'accuracy_mnist_1k.dat' index 3 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 7 title 'lbe', \
+     'accuracy_mnist_1k.dat' index 3 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 7 title 'lagam', \
      'accuracy_mnist_1k.dat' index 4 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
-     'accuracy_mnist_1k.dat' index 4 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'mpe_pu', \
+     'accuracy_mnist_1k.dat' index 4 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'lbe', \
      'accuracy_mnist_1k.dat' index 5 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
-     'accuracy_mnist_1k.dat' index 5 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'naive', \
+     'accuracy_mnist_1k.dat' index 5 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'mpe_pu', \
      'accuracy_mnist_1k.dat' index 6 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
-     'accuracy_mnist_1k.dat' index 6 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 7 title 'nnpu', \
+     'accuracy_mnist_1k.dat' index 6 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 7 title 'naive', \
      'accuracy_mnist_1k.dat' index 7 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#8C564B' notitle, \
-     'accuracy_mnist_1k.dat' index 7 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 1 pt 4 ps 0.8 pi 7 title 'p3mix_c', \
+     'accuracy_mnist_1k.dat' index 7 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 1 pt 4 ps 0.8 pi 7 title 'nnpu', \
      'accuracy_mnist_1k.dat' index 8 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#7F7F7F' notitle, \
-     'accuracy_mnist_1k.dat' index 8 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 1 pt 8 ps 0.8 pi 7 title 'p3mix_e', \
-     'accuracy_mnist_1k.dat' index 9 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 1 pt 10 ps 0.8 pi 7 title 'pul_cpbf', \
+     'accuracy_mnist_1k.dat' index 8 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 1 pt 8 ps 0.8 pi 7 title 'p3mix_c', \
+     'accuracy_mnist_1k.dat' index 9 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#BCBD22' notitle, \
+     'accuracy_mnist_1k.dat' index 9 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 1 pt 10 ps 0.8 pi 7 title 'p3mix_e', \
      'accuracy_mnist_1k.dat' index 10 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#17BECF' notitle, \
-     'accuracy_mnist_1k.dat' index 10 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 1 pt 12 ps 0.8 pi 7 title 'pulda', \
+     'accuracy_mnist_1k.dat' index 10 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 1 pt 12 ps 0.8 pi 7 title 'pul_cpbf', \
      'accuracy_mnist_1k.dat' index 11 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#9467BD' notitle, \
-     'accuracy_mnist_1k.dat' index 11 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 1 pt 14 ps 0.8 pi 7 title 'robust_pu', \
+     'accuracy_mnist_1k.dat' index 11 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 1 pt 14 ps 0.8 pi 7 title 'pulda', \
      'accuracy_mnist_1k.dat' index 12 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
-     'accuracy_mnist_1k.dat' index 12 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 7 title 'selfpu', \
+     'accuracy_mnist_1k.dat' index 12 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 7 title 'robust_pu', \
      'accuracy_mnist_1k.dat' index 13 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
-     'accuracy_mnist_1k.dat' index 13 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 7 title 'supervised', \
+     'accuracy_mnist_1k.dat' index 13 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 7 title 'selfpu', \
      'accuracy_mnist_1k.dat' index 14 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
-     'accuracy_mnist_1k.dat' index 14 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 7 title 'upu', \
+     'accuracy_mnist_1k.dat' index 14 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 7 title 'supervised', \
      'accuracy_mnist_1k.dat' index 15 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
-     'accuracy_mnist_1k.dat' index 15 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 7 title 'vpu'
+     'accuracy_mnist_1k.dat' index 15 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 7 title 'upu', \
+     'accuracy_mnist_1k.dat' index 16 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
+     'accuracy_mnist_1k.dat' index 16 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 7 title 'vpu'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'accuracy_mnist_1k.svg'

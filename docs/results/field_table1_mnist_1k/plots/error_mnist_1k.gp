@@ -2,7 +2,7 @@
 set encoding utf8
 unset title
 set label 100 "mnist_1k — test error of the P class (solid) and the N class (dashed)" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "mean of 1-3 seeds (each line over its runs), band ±1 std" at screen 0.5, screen 0.932 center font ',11'
+set label 101 "mean of 3 seeds, band ±1 std" at screen 0.5, screen 0.932 center font ',11'
 set tmargin at screen 0.884
 set xlabel 'epoch' font ',12'
 set ylabel 'test error [%]' font ',12'
@@ -33,55 +33,61 @@ plot 'error_mnist_1k.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with fille
      'error_mnist_1k.dat' index 5 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
      'error_mnist_1k.dat' index 5 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 8 ps 0.8 pi 7 title 'holistic_pu N-class', \
      'error_mnist_1k.dat' index 6 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
-     'error_mnist_1k.dat' index 6 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 7 title 'lbe P-class', \
+     'error_mnist_1k.dat' index 6 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 7 title 'lagam P-class', \
      'error_mnist_1k.dat' index 7 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
-     'error_mnist_1k.dat' index 7 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 10 ps 0.8 pi 7 title 'lbe N-class', \
+     'error_mnist_1k.dat' index 7 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 10 ps 0.8 pi 7 title 'lagam N-class', \
      'error_mnist_1k.dat' index 8 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
-     'error_mnist_1k.dat' index 8 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'mpe_pu P-class', \
+     'error_mnist_1k.dat' index 8 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'lbe P-class', \
      'error_mnist_1k.dat' index 9 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
-     'error_mnist_1k.dat' index 9 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 12 ps 0.8 pi 7 title 'mpe_pu N-class', \
+     'error_mnist_1k.dat' index 9 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 12 ps 0.8 pi 7 title 'lbe N-class', \
      'error_mnist_1k.dat' index 10 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
-     'error_mnist_1k.dat' index 10 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'naive P-class', \
+     'error_mnist_1k.dat' index 10 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'mpe_pu P-class', \
      'error_mnist_1k.dat' index 11 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
-     'error_mnist_1k.dat' index 11 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 14 ps 0.8 pi 7 title 'naive N-class', \
+     'error_mnist_1k.dat' index 11 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 14 ps 0.8 pi 7 title 'mpe_pu N-class', \
      'error_mnist_1k.dat' index 12 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
-     'error_mnist_1k.dat' index 12 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 7 title 'nnpu P-class', \
+     'error_mnist_1k.dat' index 12 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 7 title 'naive P-class', \
      'error_mnist_1k.dat' index 13 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
-     'error_mnist_1k.dat' index 13 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 2 pt 5 ps 0.8 pi 7 title 'nnpu N-class', \
+     'error_mnist_1k.dat' index 13 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 2 pt 5 ps 0.8 pi 7 title 'naive N-class', \
      'error_mnist_1k.dat' index 14 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#8C564B' notitle, \
-     'error_mnist_1k.dat' index 14 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 1 pt 4 ps 0.8 pi 7 title 'p3mix_c P-class', \
+     'error_mnist_1k.dat' index 14 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 1 pt 4 ps 0.8 pi 7 title 'nnpu P-class', \
      'error_mnist_1k.dat' index 15 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#8C564B' notitle, \
-     'error_mnist_1k.dat' index 15 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 2 pt 3 ps 0.8 pi 7 title 'p3mix_c N-class', \
+     'error_mnist_1k.dat' index 15 using 1:2 with linespoints lc rgb '#8C564B' lw 2 dt 2 pt 3 ps 0.8 pi 7 title 'nnpu N-class', \
      'error_mnist_1k.dat' index 16 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#7F7F7F' notitle, \
-     'error_mnist_1k.dat' index 16 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 1 pt 8 ps 0.8 pi 7 title 'p3mix_e P-class', \
+     'error_mnist_1k.dat' index 16 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 1 pt 8 ps 0.8 pi 7 title 'p3mix_c P-class', \
      'error_mnist_1k.dat' index 17 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#7F7F7F' notitle, \
-     'error_mnist_1k.dat' index 17 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 2 pt 7 ps 0.8 pi 7 title 'p3mix_e N-class', \
-     'error_mnist_1k.dat' index 18 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 1 pt 10 ps 0.8 pi 7 title 'pul_cpbf P-class', \
-     'error_mnist_1k.dat' index 19 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 2 pt 9 ps 0.8 pi 7 title 'pul_cpbf N-class', \
+     'error_mnist_1k.dat' index 17 using 1:2 with linespoints lc rgb '#7F7F7F' lw 2 dt 2 pt 7 ps 0.8 pi 7 title 'p3mix_c N-class', \
+     'error_mnist_1k.dat' index 18 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#BCBD22' notitle, \
+     'error_mnist_1k.dat' index 18 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 1 pt 10 ps 0.8 pi 7 title 'p3mix_e P-class', \
+     'error_mnist_1k.dat' index 19 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#BCBD22' notitle, \
+     'error_mnist_1k.dat' index 19 using 1:2 with linespoints lc rgb '#BCBD22' lw 2 dt 2 pt 9 ps 0.8 pi 7 title 'p3mix_e N-class', \
      'error_mnist_1k.dat' index 20 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#17BECF' notitle, \
-     'error_mnist_1k.dat' index 20 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 1 pt 12 ps 0.8 pi 7 title 'pulda P-class', \
+     'error_mnist_1k.dat' index 20 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 1 pt 12 ps 0.8 pi 7 title 'pul_cpbf P-class', \
      'error_mnist_1k.dat' index 21 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#17BECF' notitle, \
-     'error_mnist_1k.dat' index 21 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 2 pt 11 ps 0.8 pi 7 title 'pulda N-class', \
+     'error_mnist_1k.dat' index 21 using 1:2 with linespoints lc rgb '#17BECF' lw 2 dt 2 pt 11 ps 0.8 pi 7 title 'pul_cpbf N-class', \
      'error_mnist_1k.dat' index 22 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#9467BD' notitle, \
-     'error_mnist_1k.dat' index 22 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 1 pt 14 ps 0.8 pi 7 title 'robust_pu P-class', \
+     'error_mnist_1k.dat' index 22 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 1 pt 14 ps 0.8 pi 7 title 'pulda P-class', \
      'error_mnist_1k.dat' index 23 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#9467BD' notitle, \
-     'error_mnist_1k.dat' index 23 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 2 pt 13 ps 0.8 pi 7 title 'robust_pu N-class', \
+     'error_mnist_1k.dat' index 23 using 1:2 with linespoints lc rgb '#9467BD' lw 2 dt 2 pt 13 ps 0.8 pi 7 title 'pulda N-class', \
      'error_mnist_1k.dat' index 24 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
-     'error_mnist_1k.dat' index 24 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 7 title 'selfpu P-class', \
+     'error_mnist_1k.dat' index 24 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 4 pt 5 ps 0.8 pi 7 title 'robust_pu P-class', \
      'error_mnist_1k.dat' index 25 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
-     'error_mnist_1k.dat' index 25 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 4 ps 0.8 pi 7 title 'selfpu N-class', \
+     'error_mnist_1k.dat' index 25 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 2 pt 4 ps 0.8 pi 7 title 'robust_pu N-class', \
      'error_mnist_1k.dat' index 26 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
-     'error_mnist_1k.dat' index 26 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 7 title 'supervised P-class', \
+     'error_mnist_1k.dat' index 26 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 4 pt 9 ps 0.8 pi 7 title 'selfpu P-class', \
      'error_mnist_1k.dat' index 27 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
-     'error_mnist_1k.dat' index 27 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 8 ps 0.8 pi 7 title 'supervised N-class', \
+     'error_mnist_1k.dat' index 27 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 2 pt 8 ps 0.8 pi 7 title 'selfpu N-class', \
      'error_mnist_1k.dat' index 28 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
-     'error_mnist_1k.dat' index 28 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 7 title 'upu P-class', \
+     'error_mnist_1k.dat' index 28 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 4 pt 11 ps 0.8 pi 7 title 'supervised P-class', \
      'error_mnist_1k.dat' index 29 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
-     'error_mnist_1k.dat' index 29 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 10 ps 0.8 pi 7 title 'upu N-class', \
+     'error_mnist_1k.dat' index 29 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 2 pt 10 ps 0.8 pi 7 title 'supervised N-class', \
      'error_mnist_1k.dat' index 30 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
-     'error_mnist_1k.dat' index 30 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 7 title 'vpu P-class', \
+     'error_mnist_1k.dat' index 30 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 4 pt 13 ps 0.8 pi 7 title 'upu P-class', \
      'error_mnist_1k.dat' index 31 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
-     'error_mnist_1k.dat' index 31 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 12 ps 0.8 pi 7 title 'vpu N-class'
+     'error_mnist_1k.dat' index 31 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 12 ps 0.8 pi 7 title 'upu N-class', \
+     'error_mnist_1k.dat' index 32 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
+     'error_mnist_1k.dat' index 32 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 4 pt 15 ps 0.8 pi 7 title 'vpu P-class', \
+     'error_mnist_1k.dat' index 33 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
+     'error_mnist_1k.dat' index 33 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 14 ps 0.8 pi 7 title 'vpu N-class'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'error_mnist_1k.svg'
