@@ -20,12 +20,16 @@ clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'accuracy_table1_mnist_1k_tuned.png'
-plot 'accuracy_table1_mnist_1k_tuned.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
-     'accuracy_table1_mnist_1k_tuned.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'naive', \
-     'accuracy_table1_mnist_1k_tuned.dat' index 1 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
-     'accuracy_table1_mnist_1k_tuned.dat' index 1 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 7 title 'upu', \
-     'accuracy_table1_mnist_1k_tuned.dat' index 2 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
-     'accuracy_table1_mnist_1k_tuned.dat' index 2 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 7 title 'vpu'
+plot 'accuracy_table1_mnist_1k_tuned.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
+     'accuracy_table1_mnist_1k_tuned.dat' index 0 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 7 title 'naive', \
+     'accuracy_table1_mnist_1k_tuned.dat' index 1 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
+     'accuracy_table1_mnist_1k_tuned.dat' index 1 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 7 title 'selfpu', \
+     'accuracy_table1_mnist_1k_tuned.dat' index 2 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
+     'accuracy_table1_mnist_1k_tuned.dat' index 2 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'supervised', \
+     'accuracy_table1_mnist_1k_tuned.dat' index 3 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
+     'accuracy_table1_mnist_1k_tuned.dat' index 3 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'upu', \
+     'accuracy_table1_mnist_1k_tuned.dat' index 4 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
+     'accuracy_table1_mnist_1k_tuned.dat' index 4 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 7 title 'vpu'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'accuracy_table1_mnist_1k_tuned.svg'
