@@ -312,8 +312,6 @@ TEST(Report, LabelsAndNumbers) {
   EXPECT_EQ(format_summary(summarize({0.5}), 2), "50.00 (1)");
 }
 
-// A result file written before a configuration key existed reads as that key's legacy value, as
-// the stale check counts it: Table 1's 0.1 runs have no train.precision and are float32 runs.
 // The stale check's comparison: a key added later at its legacy value is no difference.
 TEST(Report, AKeyAddedLaterAtItsLegacyValueMatchesAnOlderConfiguration) {
   const json older = {{"risk", {{"name", "nnpu"}}}};
@@ -322,6 +320,8 @@ TEST(Report, AKeyAddedLaterAtItsLegacyValueMatchesAnOlderConfiguration) {
             older);
 }
 
+// A result file written before a configuration key existed reads as that key's legacy value, as
+// the stale check counts it: Table 1's 0.1 runs have no train.precision and are float32 runs.
 TEST(Report, AKeyAddedLaterReadsAsItsLegacyValueInAnOlderRun) {
   const json reading = {{"epoch", 1}, {"val", scores(0.9, 0.1, 0.1)}, {"test", scores(0.9, 0.1, 0.1)}};
   const auto run_with = [&](const json& config) {
