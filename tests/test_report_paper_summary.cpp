@@ -1,6 +1,7 @@
 // `pulab report --paper-summary`: every published cell beside ours, on runs built in memory —
 // the difference and the within-stds verdict on hand-computed numbers, the reading a cell is
-// compared with, unmeasured cells, which experiment fills a cell that several cover (never pooled),
+// compared with, unmeasured cells, which experiment fills a cell that several cover (never pooled;
+// equally seeded ones by validation),
 // a table's row_key and methods, and the paper file's errors.
 #include <gtest/gtest.h>
 
@@ -152,6 +153,38 @@ TEST(ReportPaperSummary, ACellSeveralExperimentsCoverIsFilledByOneNeverPooled) {
   EXPECT_EQ(named.experiment, "table1_mnist_1k");
   EXPECT_NEAR(named.difference(), 0.6, 1e-9);
   EXPECT_EQ(named.alternatives.size(), 2u);
+}
+
+TEST(ReportPaperSummary, AmongEquallySeededExperimentsTheBetterValidatedOneFillsTheCell) {
+  const PaperNumbers paper = parse_paper_numbers(kPaper, "paper.toml");
+  Runs runs;
+  // Table 1's untuned rows (first in path order) and a rerun at the tuned rate, 2 seeds each: the
+  // tuned one validates better (0.93 against 0.90) and tests worse — the choice is by validation.
+  runs.add("table1_mnist_1k", "upu", 0, 0.920, 0.700, "mnist_1k");
+  runs.add("table1_mnist_1k", "upu", 1, 0.920, 0.700, "mnist_1k");
+  runs.add("table1_mnist_1k_tuned", "upu", 0, 0.910, 0.860, "mnist_1k", {{"train.lr", "0.0004"}});
+  runs.add("table1_mnist_1k_tuned", "upu", 1, 0.910, 0.860, "mnist_1k", {{"train.lr", "0.0004"}});
+  for (std::size_t i = 2; i < 4; ++i) runs.store[i].best_val.val.accuracy = 0.93;
+  auto rows = compare_with_paper(runs.list, paper, SelectBy::BestVal);
+  const auto& tuned = find(rows, "table1", "upu", "mnist_1k");
+  EXPECT_EQ(tuned.experiment, "table1_mnist_1k_tuned");
+  EXPECT_EQ(tuned.setting, "train.lr=0.0004");
+  EXPECT_NEAR(tuned.difference(), -1.0, 1e-9);
+  EXPECT_NEAR(100 * tuned.last.mean, 86.0, 1e-9);
+  ASSERT_EQ(tuned.alternatives.size(), 1u);
+  EXPECT_EQ(tuned.alternatives[0], "table1_mnist_1k (2 seeds)");
+
+  // More seeds still come first: a third untuned seed makes the untuned rows the cell's.
+  runs.add("table1_mnist_1k", "upu", 2, 0.920, 0.700, "mnist_1k");
+  rows = compare_with_paper(runs.list, paper, SelectBy::BestVal);
+  EXPECT_EQ(find(rows, "table1", "upu", "mnist_1k").experiment, "table1_mnist_1k");
+
+  // Under a PU criterion the runs do not record (NaN scores), path order decides as before.
+  Runs unscored;
+  unscored.add("table1_mnist_1k", "upu", 0, 0.920, 0.700, "mnist_1k");
+  unscored.add("table1_mnist_1k_tuned", "upu", 0, 0.910, 0.860, "mnist_1k", {{"train.lr", "0.0004"}});
+  rows = compare_with_paper(unscored.list, paper, SelectBy::PuAuc);
+  EXPECT_EQ(find(rows, "table1", "upu", "mnist_1k").experiment, "table1_mnist_1k");
 }
 
 TEST(ReportPaperSummary, ATablesRowKeyAndMethodsChooseItsRuns) {

@@ -8,8 +8,9 @@
 // report.column, else the experiment's name), hyper-parameters chosen by validation as in the main
 // table. Several experiments may cover one cell (Table 1's GradPU runs also fit Table 2's "GP" row,
 // a rerun of seed 0 fits Table 1 again): one named after the paper table ("table3_mnist_1k" for
-// "table3") is used first, else the one with the most seeds, first in path order on a tie; the
-// others are named, and seeds of different experiments are never pooled. A table's `methods` keeps
+// "table3") is used first, then the one with the most seeds, then the one with the best validation
+// score (a rerun at the tuned learning rate beside the untuned rows: the paper's choice by
+// validation), first in path order on a tie; the others are named, and seeds of different experiments are never pooled. A table's `methods` keeps
 // other composed methods out of its cells (Table 3's rows are GradPU's beta_max, not any method's).
 //
 // Readings: a paper cell that says `reading = "last"` is compared with our last epoch; every other
