@@ -9,6 +9,7 @@
 
 #include "path_kind.hpp"
 #include "pulab/error.hpp"
+#include "report/collapses.hpp"
 #include "report/leaderboard.hpp"
 #include "report/paper.hpp"
 #include "report/paper_summary.hpp"
@@ -391,6 +392,8 @@ ReportOutcome make_report(const ReportOptions& o) {
       }
     }
   }
+
+  md += collapse_section(collapsed_runs(all_runs), all_runs.size());
 
   if (!index.failed.empty()) {
     md += "\n## Failed runs (not in the tables)\n\n";
