@@ -29,9 +29,11 @@ plot 'accuracy_mnist_3k.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with fi
      'accuracy_mnist_3k.dat' index 3 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
      'accuracy_mnist_3k.dat' index 3 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 1 pt 11 ps 0.8 pi 7 title 'vpu', \
      'accuracy_mnist_3k.dat' index 4 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
-     'accuracy_mnist_3k.dat' index 4 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'gradpu', \
+     'accuracy_mnist_3k.dat' index 4 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'selfpu', \
      'accuracy_mnist_3k.dat' index 5 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
-     'accuracy_mnist_3k.dat' index 5 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'supervised'
+     'accuracy_mnist_3k.dat' index 5 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'gradpu', \
+     'accuracy_mnist_3k.dat' index 6 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
+     'accuracy_mnist_3k.dat' index 6 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 7 title 'supervised'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'accuracy_mnist_3k.svg'

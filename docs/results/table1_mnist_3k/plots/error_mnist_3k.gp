@@ -37,13 +37,17 @@ plot 'error_mnist_3k.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with fille
      'error_mnist_3k.dat' index 7 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#CC79A7' notitle, \
      'error_mnist_3k.dat' index 7 using 1:2 with linespoints lc rgb '#CC79A7' lw 2 dt 2 pt 10 ps 0.8 pi 7 title 'vpu N-class', \
      'error_mnist_3k.dat' index 8 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
-     'error_mnist_3k.dat' index 8 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'gradpu P-class', \
+     'error_mnist_3k.dat' index 8 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 1 pt 13 ps 0.8 pi 7 title 'selfpu P-class', \
      'error_mnist_3k.dat' index 9 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#E69F00' notitle, \
-     'error_mnist_3k.dat' index 9 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 12 ps 0.8 pi 7 title 'gradpu N-class', \
+     'error_mnist_3k.dat' index 9 using 1:2 with linespoints lc rgb '#E69F00' lw 2 dt 2 pt 12 ps 0.8 pi 7 title 'selfpu N-class', \
      'error_mnist_3k.dat' index 10 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
-     'error_mnist_3k.dat' index 10 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'supervised P-class', \
+     'error_mnist_3k.dat' index 10 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 1 pt 15 ps 0.8 pi 7 title 'gradpu P-class', \
      'error_mnist_3k.dat' index 11 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#56B4E9' notitle, \
-     'error_mnist_3k.dat' index 11 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 14 ps 0.8 pi 7 title 'supervised N-class'
+     'error_mnist_3k.dat' index 11 using 1:2 with linespoints lc rgb '#56B4E9' lw 2 dt 2 pt 14 ps 0.8 pi 7 title 'gradpu N-class', \
+     'error_mnist_3k.dat' index 12 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
+     'error_mnist_3k.dat' index 12 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 1 pt 6 ps 0.8 pi 7 title 'supervised P-class', \
+     'error_mnist_3k.dat' index 13 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#000000' notitle, \
+     'error_mnist_3k.dat' index 13 using 1:2 with linespoints lc rgb '#000000' lw 2 dt 2 pt 5 ps 0.8 pi 7 title 'supervised N-class'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'
 set output 'error_mnist_3k.svg'
