@@ -472,6 +472,7 @@ TEST(Report, PlotsArePngAndSvg) {
       f.n_labeled = np;
       f.seed = seed;
       f.test_last = 0.9 + 0.00001 * static_cast<double>(np) + 0.005 * static_cast<double>(seed);
+      f.test_best = 0.97;
       write_run(results, f);
     }
   }
@@ -500,6 +501,18 @@ TEST(Report, PlotsArePngAndSvg) {
   std::stringstream script;
   script << gp.rdbuf();
   for (const std::string a : {"α = 0'", "α = 0.1'", "α = 0.2'", "α = 1'"}) EXPECT_NE(script.str().find(a), std::string::npos) << a;
+  // Fig. 5 draws both readings: the best-validation epoch (97% at every n_p of this sweep) and the
+  // last epoch (92.25% at n_p = 2000: seeds at 92.0 and 92.5), each with its own line. (n_p = 1000
+  // also has make_results()'s runs.)
+  std::ifstream np_dat(o.out / "plots" / "np_mnist.dat");
+  std::stringstream np_data;
+  np_data << np_dat.rdbuf();
+  const std::string d = np_data.str();
+  const auto best = d.find("# gradpu (best-val)"), last = d.find("# gradpu (last)");
+  ASSERT_NE(best, std::string::npos) << d;
+  ASSERT_NE(last, std::string::npos) << d;
+  EXPECT_NE(d.substr(best, last - best).find("2000\t97\t0\n"), std::string::npos) << d;
+  EXPECT_NE(d.substr(last).find("2000\t92.25\t"), std::string::npos) << d;
 }
 
 TEST(Report, WithoutGnuplotTheTablesAreStillWritten) {

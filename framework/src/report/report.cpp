@@ -10,6 +10,7 @@
 #include "path_kind.hpp"
 #include "pulab/error.hpp"
 #include "report/collapses.hpp"
+#include "report/criteria.hpp"
 #include "report/leaderboard.hpp"
 #include "report/paper.hpp"
 #include "report/paper_summary.hpp"
@@ -168,12 +169,15 @@ PlotSet alpha_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std
   return set;
 }
 
+// Fig. 5: per data set, accuracy against n_p, one colour per method; the table's second reading
+// (best-validation) solid and the last epoch dashed, since at small n_p the two can differ by points.
 PlotSet np_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::vector<std::string>& warnings) {
   PlotSet set{"Accuracy vs number of labeled positives n_p (Fig. 5)", {}};
   const std::string np_key = "config.split.n_labeled";
   std::map<std::string, Runs> by_dataset;
   for (const RunResult* r : runs)
     if (r->value(np_key)) by_dataset[r->value("config.dataset.name").value_or("?")].push_back(r);
+  const SelectBy second = second_reading(o.select_by);
   for (const auto& [dataset, members] : by_dataset) {
     const Grid gn = build_grid(members, np_key, g.row_key, o.select_by);
     Plot p;
@@ -187,28 +191,33 @@ PlotSet np_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::v
     std::size_t seeds = 0;
     std::vector<std::string> methods = gn.cols;
     reorder(methods, g.rows);
-    for (std::size_t i = 0; i < methods.size(); ++i) {
-      Series s;
-      s.title = methods[i];
-      s.color = static_cast<int>(std::find(g.rows.begin(), g.rows.end(), methods[i]) - g.rows.begin());
-      std::vector<std::pair<double, Summary>> points;
-      for (const auto& n : gn.rows) {
-        const Cell* c = gn.find(n, methods[i]);
-        if (!c) continue;
-        std::vector<double> acc;
-        for (const RunResult* r : c->best().runs) acc.push_back(100.0 * r->last.test.accuracy);
-        seeds = std::max(seeds, acc.size());
-        points.emplace_back(std::stod(c->best().runs.front()->value(np_key).value_or("0")), summarize(acc));
+    for (const std::string& method : methods) {
+      const int color = static_cast<int>(std::find(g.rows.begin(), g.rows.end(), method) - g.rows.begin());
+      for (const SelectBy reading : {second, SelectBy::Last}) {
+        Series s;
+        s.title = method + " (" + (reading == SelectBy::Last ? std::string("last") : second_reading_label(o.select_by)) + ")";
+        s.color = color;
+        s.dashed = reading == SelectBy::Last;
+        std::vector<std::pair<double, Summary>> points;
+        for (const auto& n : gn.rows) {
+          const Cell* c = gn.find(n, method);
+          if (!c) continue;
+          std::vector<double> acc;
+          for (const RunResult* r : c->best().runs) acc.push_back(100.0 * picked_reading(*r, reading).test.accuracy);
+          seeds = std::max(seeds, acc.size());
+          points.emplace_back(std::stod(c->best().runs.front()->value(np_key).value_or("0")), summarize(acc));
+        }
+        std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (const auto& [x, m] : points) {
+          s.x.push_back(x);
+          s.y.push_back(m.mean);
+          s.err.push_back(m.std);
+        }
+        p.series.push_back(std::move(s));
       }
-      std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (const auto& [x, m] : points) {
-        s.x.push_back(x);
-        s.y.push_back(m.mean);
-        s.err.push_back(m.std);
-      }
-      p.series.push_back(std::move(s));
     }
-    p.title = fmt::format("{} — test accuracy at the last epoch vs labeled positives n_p", dataset);
+    p.title = fmt::format("{} — test accuracy ({}: solid, last epoch: dashed) vs labeled positives n_p", dataset,
+                          second_reading_label(o.select_by));
     p.subtitle = subtitle(o.title, seeds > 1 ? fmt::format("mean of {} seeds, error bars ±1 std", seeds) : "1 seed");
     if (gn.rows.size() < 2) warnings.push_back("--plot np: " + dataset + " has runs for one n_labeled only");
     set.plots.push_back(std::move(p));
