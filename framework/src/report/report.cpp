@@ -216,7 +216,7 @@ PlotSet np_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::v
         p.series.push_back(std::move(s));
       }
     }
-    p.title = fmt::format("{} — test accuracy ({}: solid, last epoch: dashed) vs labeled positives n_p", dataset,
+    p.title = fmt::format("{} — test accuracy vs n_p ({}: solid, last epoch: dashed)", dataset,
                           second_reading_label(o.select_by));
     p.subtitle = subtitle(o.title, seeds > 1 ? fmt::format("mean of {} seeds, error bars ±1 std", seeds) : "1 seed");
     if (gn.rows.size() < 2) warnings.push_back("--plot np: " + dataset + " has runs for one n_labeled only");
