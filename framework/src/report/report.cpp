@@ -169,6 +169,29 @@ PlotSet alpha_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std
   return set;
 }
 
+// One method's test accuracy at `reading` against n_p (the rows of gn), mean and std over the seeds
+// of each cell's chosen setting, in increasing n_p; `seeds` grows to the most seeds of a point.
+Series np_line(const Grid& gn, const std::string& method, SelectBy reading, const std::string& np_key,
+               std::size_t& seeds) {
+  std::vector<std::pair<double, Summary>> points;
+  for (const auto& n : gn.rows) {
+    const Cell* c = gn.find(n, method);
+    if (!c) continue;
+    std::vector<double> acc;
+    for (const RunResult* r : c->best().runs) acc.push_back(100.0 * picked_reading(*r, reading).test.accuracy);
+    seeds = std::max(seeds, acc.size());
+    points.emplace_back(std::stod(c->best().runs.front()->value(np_key).value_or("0")), summarize(acc));
+  }
+  std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  Series s;
+  for (const auto& [x, m] : points) {
+    s.x.push_back(x);
+    s.y.push_back(m.mean);
+    s.err.push_back(m.std);
+  }
+  return s;
+}
+
 // Fig. 5: per data set, accuracy against n_p, one colour per method; the table's second reading
 // (best-validation) solid and the last epoch dashed, since at small n_p the two can differ by points.
 PlotSet np_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::vector<std::string>& warnings) {
@@ -194,25 +217,10 @@ PlotSet np_plots(const Runs& runs, const Grid& g, const ReportOptions& o, std::v
     for (const std::string& method : methods) {
       const int color = static_cast<int>(std::find(g.rows.begin(), g.rows.end(), method) - g.rows.begin());
       for (const SelectBy reading : {second, SelectBy::Last}) {
-        Series s;
+        Series s = np_line(gn, method, reading, np_key, seeds);
         s.title = method + " (" + (reading == SelectBy::Last ? std::string("last") : second_reading_label(o.select_by)) + ")";
         s.color = color;
         s.dashed = reading == SelectBy::Last;
-        std::vector<std::pair<double, Summary>> points;
-        for (const auto& n : gn.rows) {
-          const Cell* c = gn.find(n, method);
-          if (!c) continue;
-          std::vector<double> acc;
-          for (const RunResult* r : c->best().runs) acc.push_back(100.0 * picked_reading(*r, reading).test.accuracy);
-          seeds = std::max(seeds, acc.size());
-          points.emplace_back(std::stod(c->best().runs.front()->value(np_key).value_or("0")), summarize(acc));
-        }
-        std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-        for (const auto& [x, m] : points) {
-          s.x.push_back(x);
-          s.y.push_back(m.mean);
-          s.err.push_back(m.std);
-        }
         p.series.push_back(std::move(s));
       }
     }
