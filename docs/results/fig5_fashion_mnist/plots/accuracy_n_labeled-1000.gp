@@ -2,7 +2,7 @@
 set encoding utf8
 unset title
 set label 100 "n_labeled-1000 — test accuracy per epoch" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "fig5_fashion_mnist · 1 seed" at screen 0.5, screen 0.932 center font ',11'
+set label 101 "fig5_fashion_mnist · mean of 3 seeds, band ±1 std" at screen 0.5, screen 0.932 center font ',11'
 set tmargin at screen 0.884
 set xlabel 'epoch' font ',12'
 set ylabel 'test accuracy [%]' font ',12'
@@ -20,8 +20,11 @@ clip(v) = v < 0 ? 0 : v > 100 ? 100 : v
 
 set terminal pngcairo size 900,600 font 'Sans,11' noenhanced background rgb 'white'
 set output 'accuracy_n_labeled-1000.png'
-plot 'accuracy_n_labeled-1000.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'gradpu', \
+plot 'accuracy_n_labeled-1000.dat' index 0 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#0072B2' notitle, \
+     'accuracy_n_labeled-1000.dat' index 0 using 1:2 with linespoints lc rgb '#0072B2' lw 2 dt 1 pt 7 ps 0.8 pi 7 title 'gradpu', \
+     'accuracy_n_labeled-1000.dat' index 1 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#D55E00' notitle, \
      'accuracy_n_labeled-1000.dat' index 1 using 1:2 with linespoints lc rgb '#D55E00' lw 2 dt 1 pt 5 ps 0.8 pi 7 title 'nnpu', \
+     'accuracy_n_labeled-1000.dat' index 2 using 1:(clip($2-$3)):(clip($2+$3)) with filledcurves lc rgb '#009E73' notitle, \
      'accuracy_n_labeled-1000.dat' index 2 using 1:2 with linespoints lc rgb '#009E73' lw 2 dt 1 pt 9 ps 0.8 pi 7 title 'supervised'
 
 set terminal svg size 900,600 font 'Sans,11' noenhanced dynamic background rgb 'white'

@@ -2,7 +2,7 @@
 set encoding utf8
 unset title
 set label 100 "fashion_mnist — test accuracy vs n_p (best-val: solid, last epoch: dashed)" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "fig5_fashion_mnist · 1 seed" at screen 0.5, screen 0.932 center font ',11'
+set label 101 "fig5_fashion_mnist · mean of 3 seeds, error bars ±1 std" at screen 0.5, screen 0.932 center font ',11'
 set tmargin at screen 0.884
 set xlabel 'labeled positives n_p' font ',12'
 set ylabel 'test accuracy [%]' font ',12'

@@ -2,7 +2,7 @@
 set encoding utf8
 unset title
 set label 100 "mnist_3k — test accuracy per epoch" at screen 0.5, screen 0.97 center font ',13'
-set label 101 "table2_mnist_3k · mean of 3 seeds, band ±1 std" at screen 0.5, screen 0.932 center font ',11'
+set label 101 "mean of 3 seeds, band ±1 std" at screen 0.5, screen 0.932 center font ',11'
 set tmargin at screen 0.884
 set xlabel 'epoch' font ',12'
 set ylabel 'test accuracy [%]' font ',12'
